@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* The one writer of the error: refuses once sealed (R24). */
+void _eap_completed_args_set_error (EapCompletedArgs *self,
+                                    const GError     *error);
+
 /* Called once by the operation that completes with @self, before anybody
  * else can see it: fills in the identity and normalises the outcome so that
  * it is exactly one of success, error, cancelled (R23). */

@@ -50,6 +50,7 @@ typedef struct
   const char *operation_name; /* (unowned): interned */
   gpointer    user_state;     /* (unowned): opaque to eap */
   gboolean    cancelled;
+  gboolean    sealed;
 } EapCompletedArgsPrivate;
 
 enum {
@@ -64,6 +65,8 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_TYPE_WITH_PRIVATE (EapCompletedArgs, eap_completed_args, G_TYPE_OBJECT)
+
+static gboolean check_not_sealed (EapCompletedArgs *self);
 
 static void
 eap_completed_args_finalize (GObject *object)
@@ -120,20 +123,12 @@ eap_completed_args_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_ERROR:
-      g_clear_error (&priv->error);
-      priv->error = g_value_dup_boxed (value);
+      _eap_completed_args_set_error (self, g_value_get_boxed (value));
       break;
 
     case PROP_CANCELLED:
-      priv->cancelled = g_value_get_boolean (value);
-      break;
-
-    case PROP_USER_STATE:
-      priv->user_state = g_value_get_pointer (value);
-      break;
-
-    case PROP_OPERATION_NAME:
-      priv->operation_name = g_intern_string (g_value_get_string (value));
+      if (check_not_sealed (self))
+        priv->cancelled = g_value_get_boolean (value);
       break;
 
     default:
@@ -155,20 +150,29 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    *
    * Why the operation failed, or `NULL` when it succeeded or was cancelled.
    *
+   * Components set it when they make the args (`g_object_new (MY_TYPE,
+   * "error", error, NULL)`); once the operation has completed with them it
+   * never changes again. A %G_IO_ERROR_CANCELLED error is turned into
+   * [property@Eap.CompletedArgs:cancelled] at completion.
+   *
    * Since: 1.0
    */
+  /* Not construct-only: construct properties cost every operation a
+   * default-value pass through set_property (see bench/). */
   properties[PROP_ERROR] =
     g_param_spec_boxed ("error", NULL, NULL,
                         G_TYPE_ERROR,
                         (G_PARAM_READWRITE |
-                         G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS));
 
   /**
    * EapCompletedArgs:cancelled:
    *
    * Whether the operation was cancelled before it could finish. When it is
-   * `TRUE`, [property@Eap.CompletedArgs:error] is `NULL`.
+   * `TRUE`, [property@Eap.CompletedArgs:error] is `NULL`: a real error
+   * given with it wins, and `cancelled` turns `FALSE` at completion (R23).
+   * Like `error`, it is set when the args are made and never changes once
+   * the operation has completed with them.
    *
    * Since: 1.0
    */
@@ -176,7 +180,6 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
     g_param_spec_boolean ("cancelled", NULL, NULL,
                           FALSE,
                           (G_PARAM_READWRITE |
-                           G_PARAM_CONSTRUCT_ONLY |
                            G_PARAM_STATIC_STRINGS));
 
   /**
@@ -188,8 +191,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    */
   properties[PROP_USER_STATE] =
     g_param_spec_pointer ("user-state", NULL, NULL,
-                          (G_PARAM_READWRITE |
-                           G_PARAM_CONSTRUCT_ONLY |
+                          (G_PARAM_READABLE |
                            G_PARAM_STATIC_STRINGS));
 
   /**
@@ -203,8 +205,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
   properties[PROP_OPERATION_NAME] =
     g_param_spec_string ("operation-name", NULL, NULL,
                          NULL,
-                         (G_PARAM_READWRITE |
-                          G_PARAM_CONSTRUCT_ONLY |
+                         (G_PARAM_READABLE |
                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -230,9 +231,12 @@ eap_completed_args_init (EapCompletedArgs *self)
 EapCompletedArgs *
 eap_completed_args_new (const GError *error)
 {
-  return g_object_new (EAP_TYPE_COMPLETED_ARGS,
-                       "error", error,
-                       NULL);
+  EapCompletedArgs *self = g_object_new (EAP_TYPE_COMPLETED_ARGS, NULL);
+
+  if (error != NULL)
+    _eap_completed_args_set_error (self, error);
+
+  return self;
 }
 
 /**
@@ -356,6 +360,35 @@ eap_completed_args_propagate_error (EapCompletedArgs  *self,
   return TRUE;
 }
 
+static gboolean
+check_not_sealed (EapCompletedArgs *self)
+{
+  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+
+  if (priv->sealed)
+    {
+      g_critical ("The completed args of “%s” cannot change after completion",
+                  priv->operation_name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+void
+_eap_completed_args_set_error (EapCompletedArgs *self,
+                               const GError     *error)
+{
+  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+
+  if (!check_not_sealed (self))
+    return;
+
+  g_clear_error (&priv->error);
+  if (error != NULL)
+    priv->error = g_error_copy (error);
+}
+
 void
 _eap_completed_args_seal (EapCompletedArgs *self,
                           const char       *operation_name,
@@ -367,6 +400,7 @@ _eap_completed_args_seal (EapCompletedArgs *self,
 
   priv->operation_name = operation_name;
   priv->user_state = user_state;
+  priv->sealed = TRUE;
 
   if (priv->error != NULL &&
       !g_error_matches (priv->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

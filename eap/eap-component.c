@@ -84,6 +84,8 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+static guint notify_signal_id;
+static GQuark is_busy_quark;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EapComponent, eap_component, G_TYPE_OBJECT)
 
@@ -201,6 +203,9 @@ eap_component_class_init (EapComponentClass *klass)
                         G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  notify_signal_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+  is_busy_quark = g_quark_from_static_string ("is-busy");
 
   /**
    * EapComponent::completed:
@@ -596,6 +601,18 @@ eap_component_is_closed (EapComponent *self)
   return closed;
 }
 
+/* g_signal_has_handler_pending() matches the detail exactly: a handler
+ * connected to plain "completed" is not found by a query for
+ * "completed::frob", though emission would run it. Ask for both. */
+static gboolean
+has_handler (EapComponent *self,
+             guint         signal_id,
+             GQuark        detail)
+{
+  return g_signal_has_handler_pending (self, signal_id, detail, FALSE) ||
+         g_signal_has_handler_pending (self, signal_id, 0, FALSE);
+}
+
 gboolean
 _eap_component_remove_operation (EapComponent *self,
                                  EapOperation *op)
@@ -622,7 +639,10 @@ _eap_component_remove_operation (EapComponent *self,
 void
 _eap_component_notify_busy (EapComponent *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_BUSY]);
+  /* Two notifications per operation cost more than the rest of a trivial
+   * operation's round trip together; skip them when nobody listens. */
+  if (has_handler (self, notify_signal_id, is_busy_quark))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_BUSY]);
 }
 
 static gboolean
@@ -651,18 +671,6 @@ _eap_component_notify_busy_in (EapComponent *self,
   g_source_set_callback (source, notify_busy_cb, g_object_ref (self), g_object_unref);
   g_source_attach (source, context);
   g_source_unref (source);
-}
-
-/* g_signal_has_handler_pending() matches the detail exactly: a handler
- * connected to plain "completed" is not found by a query for
- * "completed::frob", though emission would run it. Ask for both. */
-static gboolean
-has_handler (EapComponent *self,
-             guint         signal_id,
-             GQuark        detail)
-{
-  return g_signal_has_handler_pending (self, signal_id, detail, FALSE) ||
-         g_signal_has_handler_pending (self, signal_id, 0, FALSE);
 }
 
 gboolean

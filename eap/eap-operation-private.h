@@ -20,7 +20,6 @@ struct _EapOperation
 
   /* Set at creation, then read-only. */
   GMainContext     *context;        /* (owned): where every signal of this op is emitted */
-  GCancellable     *cancellable;    /* (owned) */
   const char       *name;           /* (unowned): interned */
   GQuark            detail;         /* the signal detail, from @name */
   gpointer          user_state;     /* (unowned): opaque to eap */
@@ -33,11 +32,15 @@ struct _EapOperation
   /* Claimed once, atomically: PENDING -> CLAIMED (R16). */
   int               state;
   int               timed_out;      /* atomic */
+  int               cancelled;      /* atomic: set before the cancellable is */
 
   /* Everything below is guarded by @mutex. */
   GMutex            mutex;
   GCond             cond;           /* broadcast when completed_args is set */
+  guint             n_blocked;      /* threads in eap_operation_wait() */
   EapComponent     *component;      /* (owned) (nullable): dropped once completed is emitted */
+  GCancellable     *cancellable;    /* (owned) (nullable): made on first use */
+  GType             args_type;      /* of the args made by complete_error and friends */
   GSource          *source;         /* (owned) (nullable): armed dispatch source */
   GSource          *timeout_source; /* (owned) (nullable) */
   guint             timeout_ms;

@@ -55,6 +55,9 @@ EapCompletedArgs *eap_operation_wait_finish                 (EapOperation       
 
 /* For component implementations: report and complete, from any thread. */
 EAP_AVAILABLE_IN_ALL
+void              eap_operation_set_completed_args_type     (EapOperation         *self,
+                                                             GType                 args_type);
+EAP_AVAILABLE_IN_ALL
 void              eap_operation_set_timeout                 (EapOperation         *self,
                                                              guint                 timeout_ms);
 EAP_AVAILABLE_IN_ALL

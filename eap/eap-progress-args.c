@@ -40,7 +40,8 @@ typedef struct
   gint64      total;
   const char *operation_name; /* (unowned): interned */
   gpointer    user_state;     /* (unowned) */
-  int         percentage;
+  int         min_percentage; /* the operation's last one: never go back (R32) */
+  gboolean    sealed;
 } EapProgressArgsPrivate;
 
 enum {
@@ -74,17 +75,6 @@ compute_percentage (gint64 done,
 }
 
 static void
-eap_progress_args_constructed (GObject *object)
-{
-  EapProgressArgs *self = EAP_PROGRESS_ARGS (object);
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
-
-  G_OBJECT_CLASS (eap_progress_args_parent_class)->constructed (object);
-
-  priv->percentage = compute_percentage (priv->done, priv->total);
-}
-
-static void
 eap_progress_args_get_property (GObject    *object,
                                 guint       prop_id,
                                 GValue     *value,
@@ -104,7 +94,7 @@ eap_progress_args_get_property (GObject    *object,
       break;
 
     case PROP_PERCENTAGE:
-      g_value_set_int (value, priv->percentage);
+      g_value_set_int (value, eap_progress_args_get_percentage (self));
       break;
 
     case PROP_INDETERMINATE:
@@ -133,6 +123,12 @@ eap_progress_args_set_property (GObject      *object,
   EapProgressArgs *self = EAP_PROGRESS_ARGS (object);
   EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
 
+  if (priv->sealed)
+    {
+      g_critical ("Progress args cannot change once reported");
+      return;
+    }
+
   switch (prop_id)
     {
     case PROP_DONE:
@@ -153,7 +149,6 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  object_class->constructed = eap_progress_args_constructed;
   object_class->get_property = eap_progress_args_get_property;
   object_class->set_property = eap_progress_args_set_property;
 
@@ -162,19 +157,26 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    *
    * Units of work done so far: bytes transferred, items processed.
    *
+   * Set it when making the args; it cannot change once they are
+   * reported. In `g_object_new()`'s variable arguments pass a `gint64`:
+   * `(gint64) done`.
+   *
    * Since: 1.0
    */
+  /* Not construct-only: construct properties cost every report a
+   * default-value pass through set_property. */
   properties[PROP_DONE] =
     g_param_spec_int64 ("done", NULL, NULL,
                         0, G_MAXINT64, 0,
                         (G_PARAM_READWRITE |
-                         G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS));
 
   /**
    * EapProgressArgs:total:
    *
-   * Units of work in all, or -1 when the total is unknown.
+   * Units of work in all, or -1 when the total is unknown. Like
+   * [property@Eap.ProgressArgs:done], a `gint64` set when making the
+   * args.
    *
    * Since: 1.0
    */
@@ -182,7 +184,6 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
     g_param_spec_int64 ("total", NULL, NULL,
                         -1, G_MAXINT64, -1,
                         (G_PARAM_READWRITE |
-                         G_PARAM_CONSTRUCT_ONLY |
                          G_PARAM_STATIC_STRINGS));
 
   /**
@@ -266,10 +267,13 @@ EapProgressArgs *
 eap_progress_args_new (gint64 done,
                        gint64 total)
 {
-  return g_object_new (EAP_TYPE_PROGRESS_ARGS,
-                       "done", MAX (done, 0),
-                       "total", MAX (total, -1),
-                       NULL);
+  EapProgressArgs *self = g_object_new (EAP_TYPE_PROGRESS_ARGS, NULL);
+  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+
+  priv->done = MAX (done, 0);
+  priv->total = MAX (total, -1);
+
+  return self;
 }
 
 /**
@@ -289,7 +293,11 @@ eap_progress_args_get_percentage (EapProgressArgs *self)
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), 0);
 
-  return priv->percentage;
+  /* An indeterminate report says 0 (R33); known totals never go back. */
+  if (priv->total < 0)
+    return 0;
+
+  return MAX (compute_percentage (priv->done, priv->total), priv->min_percentage);
 }
 
 /**
@@ -403,8 +411,6 @@ _eap_progress_args_seal (EapProgressArgs *self,
 
   priv->operation_name = operation_name;
   priv->user_state = user_state;
-
-  /* An indeterminate report says 0 (R33); only known totals are clamped. */
-  if (priv->total >= 0)
-    priv->percentage = MAX (priv->percentage, min_percentage);
+  priv->min_percentage = min_percentage;
+  priv->sealed = TRUE;
 }
