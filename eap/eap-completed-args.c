@@ -253,9 +253,11 @@ eap_completed_args_new (const GError *error)
 const GError *
 eap_completed_args_get_error (EapCompletedArgs *self)
 {
-  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+  EapCompletedArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPLETED_ARGS (self), NULL);
+
+  priv = eap_completed_args_get_instance_private (self);
 
   return priv->error;
 }
@@ -273,9 +275,11 @@ eap_completed_args_get_error (EapCompletedArgs *self)
 gboolean
 eap_completed_args_get_cancelled (EapCompletedArgs *self)
 {
-  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+  EapCompletedArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPLETED_ARGS (self), FALSE);
+
+  priv = eap_completed_args_get_instance_private (self);
 
   return priv->cancelled;
 }
@@ -293,9 +297,11 @@ eap_completed_args_get_cancelled (EapCompletedArgs *self)
 gpointer
 eap_completed_args_get_user_state (EapCompletedArgs *self)
 {
-  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+  EapCompletedArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPLETED_ARGS (self), NULL);
+
+  priv = eap_completed_args_get_instance_private (self);
 
   return priv->user_state;
 }
@@ -313,9 +319,11 @@ eap_completed_args_get_user_state (EapCompletedArgs *self)
 const char *
 eap_completed_args_get_operation_name (EapCompletedArgs *self)
 {
-  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+  EapCompletedArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPLETED_ARGS (self), NULL);
+
+  priv = eap_completed_args_get_instance_private (self);
 
   return priv->operation_name;
 }
@@ -339,9 +347,11 @@ gboolean
 eap_completed_args_propagate_error (EapCompletedArgs  *self,
                                     GError           **error)
 {
-  EapCompletedArgsPrivate *priv = eap_completed_args_get_instance_private (self);
+  EapCompletedArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPLETED_ARGS (self), FALSE);
+
+  priv = eap_completed_args_get_instance_private (self);
 
   if (priv->error != NULL)
     {

@@ -73,6 +73,7 @@ enum {
   PROP_0,
   PROP_IS_BUSY,
   PROP_PROGRESS_INTERVAL,
+  PROP_CLOSED,
   N_PROPS
 };
 
@@ -130,6 +131,10 @@ eap_component_get_property (GObject    *object,
 
     case PROP_PROGRESS_INTERVAL:
       g_value_set_uint (value, eap_component_get_progress_interval (self));
+      break;
+
+    case PROP_CLOSED:
+      g_value_set_boolean (value, eap_component_is_closed (self));
       break;
 
     default:
@@ -201,6 +206,23 @@ eap_component_class_init (EapComponentClass *klass)
                        (G_PARAM_READWRITE |
                         G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
+
+  /**
+   * EapComponent:closed:
+   *
+   * Whether [method@Eap.Component.close] has been called; from then on new
+   * operations are refused with %G_IO_ERROR_CLOSED. Closing may happen in
+   * any thread, so this property is not notified: the `completed` of each
+   * operation it cancelled tells the story in the right context.
+   *
+   * Since: 1.0
+   */
+  properties[PROP_CLOSED] =
+    g_param_spec_boolean ("closed", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE |
+                           G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -283,9 +305,11 @@ eap_component_init (EapComponent *self)
 gboolean
 eap_component_get_is_busy (EapComponent *self)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPONENT (self), FALSE);
+
+  priv = eap_component_get_instance_private (self);
 
   return g_atomic_int_get (&priv->n_operations) > 0;
 }
@@ -303,9 +327,11 @@ eap_component_get_is_busy (EapComponent *self)
 guint
 eap_component_get_n_operations (EapComponent *self)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPONENT (self), 0);
+
+  priv = eap_component_get_instance_private (self);
 
   return (guint) g_atomic_int_get (&priv->n_operations);
 }
@@ -323,9 +349,11 @@ eap_component_get_n_operations (EapComponent *self)
 guint
 eap_component_get_progress_interval (EapComponent *self)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_COMPONENT (self), 0);
+
+  priv = eap_component_get_instance_private (self);
 
   return g_atomic_int_get (&priv->progress_interval);
 }
@@ -343,10 +371,12 @@ void
 eap_component_set_progress_interval (EapComponent *self,
                                      guint         interval_ms)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
 
   g_return_if_fail (EAP_IS_COMPONENT (self));
   g_return_if_fail (interval_ms <= G_MAXUINT / 1000);
+
+  priv = eap_component_get_instance_private (self);
 
   if ((guint) g_atomic_int_get (&priv->progress_interval) == interval_ms)
     return;
@@ -389,7 +419,7 @@ eap_component_begin_operation (EapComponent  *self,
                                gpointer       user_state,
                                GError       **error)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
   g_autoptr(GMainContext) context = NULL;
   EapOperation *op;
   gboolean was_idle;
@@ -397,6 +427,8 @@ eap_component_begin_operation (EapComponent  *self,
   g_return_val_if_fail (EAP_IS_COMPONENT (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  priv = eap_component_get_instance_private (self);
 
   context = g_main_context_ref_thread_default ();
 
@@ -589,10 +621,12 @@ eap_component_close (EapComponent *self)
 gboolean
 eap_component_is_closed (EapComponent *self)
 {
-  EapComponentPrivate *priv = eap_component_get_instance_private (self);
+  EapComponentPrivate *priv;
   gboolean closed;
 
   g_return_val_if_fail (EAP_IS_COMPONENT (self), TRUE);
+
+  priv = eap_component_get_instance_private (self);
 
   g_mutex_lock (&priv->mutex);
   closed = priv->closed;

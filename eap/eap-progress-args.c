@@ -289,9 +289,11 @@ eap_progress_args_new (gint64 done,
 int
 eap_progress_args_get_percentage (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), 0);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   /* An indeterminate report says 0 (R33); known totals never go back. */
   if (priv->total < 0)
@@ -314,9 +316,11 @@ eap_progress_args_get_percentage (EapProgressArgs *self)
 gint64
 eap_progress_args_get_done (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), 0);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   return priv->done;
 }
@@ -334,9 +338,11 @@ eap_progress_args_get_done (EapProgressArgs *self)
 gint64
 eap_progress_args_get_total (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), -1);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   return priv->total;
 }
@@ -354,9 +360,11 @@ eap_progress_args_get_total (EapProgressArgs *self)
 gboolean
 eap_progress_args_get_indeterminate (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), TRUE);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   return priv->total < 0;
 }
@@ -374,9 +382,11 @@ eap_progress_args_get_indeterminate (EapProgressArgs *self)
 gpointer
 eap_progress_args_get_user_state (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), NULL);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   return priv->user_state;
 }
@@ -394,9 +404,11 @@ eap_progress_args_get_user_state (EapProgressArgs *self)
 const char *
 eap_progress_args_get_operation_name (EapProgressArgs *self)
 {
-  EapProgressArgsPrivate *priv = eap_progress_args_get_instance_private (self);
+  EapProgressArgsPrivate *priv;
 
   g_return_val_if_fail (EAP_IS_PROGRESS_ARGS (self), NULL);
+
+  priv = eap_progress_args_get_instance_private (self);
 
   return priv->operation_name;
 }
