@@ -23,26 +23,6 @@
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static EapOperation *
-begin_op (EapComponent *component,
-          const char   *name,
-          gpointer      user_state)
-{
-  g_autoptr(GError) error = NULL;
-  EapOperation *op;
-
-  op = eap_component_begin_operation (component, name, user_state, &error);
-  CU_ASSERT_PTR_NULL (error);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (op);
-
-  return op;
-}
-
-static GError *
-new_error (void)
-{
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such frob");
-}
 
 static gboolean
 component_idle (gpointer data)
@@ -256,7 +236,7 @@ test_cancel_entry_points (void)   /* R5 */
 
   for (guint i = 0; i < 4; i++)
     {
-      ops[i] = begin_op (component, "cancellable", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "cancellable", &tokens[i]);
       if (i < 3)
         eap_test_complete_when_cancelled (ops[i]);
     }
@@ -304,10 +284,10 @@ test_is_busy (void)   /* R7 */
   g_object_get (component, "is-busy", &busy, NULL);
   CU_ASSERT_FALSE (busy);
 
-  a = begin_op (component, "job", NULL);
+  a = eap_test_begin_op (component, "job", NULL);
   g_object_get (component, "is-busy", &busy, NULL);
   CU_ASSERT_TRUE (busy);                                    /* before _async returns */
-  b = begin_op (component, "job", NULL);
+  b = eap_test_begin_op (component, "job", NULL);
   CU_ASSERT_EQUAL (eap_component_get_n_operations (component), 2);
 
   eap_operation_complete (a, NULL);
@@ -387,7 +367,7 @@ test_duplicate_user_state (void)   /* R11 */
   EapOperation *dup;
   int token;
 
-  first = begin_op (component, "job", &token);
+  first = eap_test_begin_op (component, "job", &token);
 
   dup = eap_component_begin_operation (component, "other-job", &token, &error);
   CU_ASSERT_PTR_NULL (dup);
@@ -401,8 +381,8 @@ test_duplicate_user_state (void)   /* R11 */
   CU_ASSERT_FALSE (g_cancellable_is_cancelled (eap_operation_get_cancellable (first)));
 
   /* NULL never collides. */
-  anon1 = begin_op (component, "job", NULL);
-  anon2 = begin_op (component, "job", NULL);
+  anon1 = eap_test_begin_op (component, "job", NULL);
+  anon2 = eap_test_begin_op (component, "job", NULL);
   CU_ASSERT_EQUAL (eap_component_get_n_operations (component), 3);
 
   eap_operation_complete (first, NULL);
@@ -415,7 +395,7 @@ test_duplicate_user_state (void)   /* R11 */
   CU_ASSERT_EQUAL (eap_test_recorder_count (recorder, EAP_TEST_EVENT_COMPLETED, NULL), 2);
 
   /* Finished, the user state is free again. */
-  again = begin_op (component, "job", &token);
+  again = eap_test_begin_op (component, "job", &token);
   eap_operation_complete (again, NULL);
   CU_ASSERT_TRUE (eap_test_recorder_wait_completed (recorder, 4, EAP_TEST_TIMEOUT_MS));
 
@@ -431,7 +411,7 @@ test_dup_operation (void)   /* R8 */
   g_autoptr(EapOperation) found = NULL;
   int token, unknown;
 
-  op = begin_op (component, "poll", &token);
+  op = eap_test_begin_op (component, "poll", &token);
   found = eap_component_dup_operation (component, &token);
   CU_ASSERT_PTR_EQUAL (found, op);
   CU_ASSERT_PTR_NULL (eap_component_dup_operation (component, &unknown));
@@ -465,17 +445,17 @@ test_exactly_once_every_path (void)   /* R15 */
 
   for (guint i = 0; i < N_PATHS; i++)
     {
-      ops[i] = begin_op (component, "path", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "path", &tokens[i]);
       eap_test_complete_when_cancelled (ops[i]);
     }
-  closed_op = begin_op (closing, "path", &closed_token);
+  closed_op = eap_test_begin_op (closing, "path", &closed_token);
   eap_test_complete_when_cancelled (closed_op);
-  disposed_op = begin_op (disposing, "path", &disposed_token);
+  disposed_op = eap_test_begin_op (disposing, "path", &disposed_token);
   eap_test_complete_when_cancelled (disposed_op);
   eap_operation_wait_async (disposed_op, NULL, wait_async_cb, &disposed_wait);
 
   eap_operation_complete (ops[SUCCESS], NULL);
-  eap_operation_complete_error (ops[ERROR], new_error ());
+  eap_operation_complete_error (ops[ERROR], eap_test_new_error ());
   eap_operation_set_timeout (ops[TIMEOUT], 10);
   eap_component_cancel_async (component, &tokens[CANCEL_ASYNC]);
   eap_operation_cancel (ops[CANCEL_OP]);
@@ -562,7 +542,7 @@ test_cancel_no_ops (void)   /* R25 */
   eap_component_cancel_all (component);
 
   /* From another thread too, while an op runs. */
-  op = begin_op (component, "job", &token);
+  op = eap_test_begin_op (component, "job", &token);
   eap_test_complete_when_cancelled (op);
   ct->component = component;
   eap_test_latch_init (&ct->done);
@@ -621,8 +601,8 @@ test_cancel_in_handler (void)   /* R26 */
   /* Cancel from inside a completed handler: the victim's component
    * completes it at once, inside the cancel; still nothing is emitted
    * before cancel returns. */
-  trigger = begin_op (component, "trigger", &trigger_token);
-  victim = begin_op (component, "victim", &victim_token);
+  trigger = eap_test_begin_op (component, "trigger", &trigger_token);
+  victim = eap_test_begin_op (component, "victim", &victim_token);
   eap_test_complete_when_cancelled (victim);
   cih.victim = &victim_token;
   g_signal_connect (component, "completed::trigger", G_CALLBACK (cancel_in_completed), &cih);
@@ -636,7 +616,7 @@ test_cancel_in_handler (void)   /* R26 */
   /* The same at the top level, with cancel_all. */
   for (guint i = 0; i < 3; i++)
     {
-      more[i] = begin_op (component, "more", &more_tokens[i]);
+      more[i] = eap_test_begin_op (component, "more", &more_tokens[i]);
       eap_test_complete_when_cancelled (more[i]);
     }
   eap_component_cancel_all (component);
@@ -664,7 +644,7 @@ test_cancel_one_of_many (void)   /* R29 */
 
   for (guint i = 0; i < 3; i++)
     {
-      ops[i] = begin_op (component, "download", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "download", &tokens[i]);
       eap_test_complete_when_cancelled (ops[i]);
     }
 
@@ -924,7 +904,7 @@ test_no_default_context (void)   /* R40 */
   eap_component_set_progress_interval (component, 0);
   g_signal_connect (component, "completed", G_CALLBACK (depth_on_completed), &dc);
 
-  op = begin_op (component, "local", NULL);
+  op = eap_test_begin_op (component, "local", NULL);
   CU_ASSERT_PTR_EQUAL (eap_operation_get_context (op), eap_test_fixture ()->context);
   CU_ASSERT_PTR_NOT_EQUAL (eap_operation_get_context (op), global);
   eap_operation_report_progress (op, 1, 2);
@@ -958,7 +938,7 @@ worker_report_complete (gpointer data)
   for (guint i = 1; i <= 1000; i++)
     eap_operation_report_progress (w->op, i, 1000);
   if (w->with_error)
-    eap_operation_complete_error (w->op, new_error ());
+    eap_operation_complete_error (w->op, eap_test_new_error ());
   else
     eap_operation_complete (w->op, NULL);
   eap_test_latch_set (&w->done);
@@ -975,7 +955,7 @@ test_workers_never_emit (void)   /* R41, R42 */
   GThread *thread;
 
   eap_component_set_progress_interval (component, 0);
-  w->op = begin_op (component, "work", NULL);
+  w->op = eap_test_begin_op (component, "work", NULL);
   w->with_error = TRUE;
   eap_test_latch_init (&w->done);
 
@@ -1013,7 +993,7 @@ test_context_not_iterated (void)   /* R43 */
 
   /* Started in a context that nobody iterates for now. */
   g_main_context_push_thread_default (idle_context);
-  w->op = begin_op (component, "stuck", NULL);
+  w->op = eap_test_begin_op (component, "stuck", NULL);
   g_main_context_pop_thread_default (idle_context);
   eap_test_latch_init (&w->done);
 
@@ -1234,7 +1214,7 @@ test_table_consistent (void)   /* R44 */
   CU_ASSERT_FALSE (eap_component_get_is_busy (component));
   CU_ASSERT_PTR_NULL (eap_component_dup_operation (component, &contended));
   g_signal_handlers_disconnect_by_data (component, table);
-  after = begin_op (component, "contended", &contended);
+  after = eap_test_begin_op (component, "contended", &contended);
   eap_operation_complete (after, NULL);
   CU_ASSERT_TRUE (wait_idle (component));
 
@@ -1292,7 +1272,7 @@ test_busy_false_in_last_handler (void)   /* R45 */
 
   g_signal_connect (component, "completed::job", G_CALLBACK (restart_on_completed), &r);
 
-  op = begin_op (component, "job", &r.token);
+  op = eap_test_begin_op (component, "job", &r.token);
   CU_ASSERT_TRUE (eap_component_get_is_busy (component));
   eap_operation_complete (op, NULL);
 
@@ -1412,7 +1392,7 @@ test_last_ref_dropped_while_pending (void)   /* R48 */
   g_object_add_weak_pointer (G_OBJECT (component), (gpointer *) &component);
   g_signal_connect (component, "completed", G_CALLBACK (seen_on_completed), &seen);
 
-  op = begin_op (component, "orphan", &token);
+  op = eap_test_begin_op (component, "orphan", &token);
   g_object_unref (component);                   /* the user's last reference */
   CU_ASSERT_PTR_NOT_NULL_FATAL (component);     /* kept by the pending op */
 
@@ -1440,7 +1420,7 @@ test_context_kept_alive (void)   /* R48 */
   g_signal_connect (component, "completed", G_CALLBACK (seen_on_completed), &seen);
 
   g_main_context_push_thread_default (context);
-  op = begin_op (component, "elsewhere", NULL);
+  op = eap_test_begin_op (component, "elsewhere", NULL);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);               /* the op keeps it */
 
@@ -1467,7 +1447,7 @@ test_dispose_with_ops_in_flight (void)   /* R49, R50 */
   /* (Weak pointers would not do: dispose itself clears them.) */
   for (guint i = 0; i < 3; i++)
     {
-      ops[i] = begin_op (component, "inflight", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "inflight", &tokens[i]);
       eap_test_complete_when_cancelled (ops[i]);
       eap_operation_wait_async (ops[i], NULL, wait_async_cb, &waits[i]);
     }
@@ -1516,11 +1496,11 @@ test_close_with_ops_in_flight (void)   /* R49 */
 
   for (guint i = 0; i < 3; i++)
     {
-      ops[i] = begin_op (component, "inflight", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "inflight", &tokens[i]);
       eap_test_complete_when_cancelled (ops[i]);
     }
   /* One had already finished when close came. */
-  finished = begin_op (component, "inflight", &finished_token);
+  finished = eap_test_begin_op (component, "inflight", &finished_token);
   eap_test_complete_when_cancelled (finished);
   eap_operation_complete (finished, NULL);
 
@@ -1611,7 +1591,7 @@ test_handler_unrefs_component (void)   /* R51 */
   g_object_add_weak_pointer (G_OBJECT (component), (gpointer *) &component);
   g_signal_connect (component, "completed", G_CALLBACK (unref_on_completed), &n_calls);
 
-  op = begin_op (component, "last", NULL);
+  op = eap_test_begin_op (component, "last", NULL);
   eap_operation_complete (op, NULL);
   /* From here on, the handler owns the test's reference. */
   CU_ASSERT_TRUE_FATAL (wait_count (&n_calls, 1));
@@ -1661,7 +1641,7 @@ test_progress_handler_cancels (void)   /* R51 */
   g_signal_connect (component, "progress-changed", G_CALLBACK (cancel_on_progress), &cfp);
   g_signal_connect (component, "completed", G_CALLBACK (count_completed), &cfp);
 
-  op = begin_op (component, "watched", &token);
+  op = eap_test_begin_op (component, "watched", &token);
   eap_test_complete_when_cancelled (op);
   eap_operation_report_progress (op, 1, 10);
 
@@ -1718,7 +1698,7 @@ test_handler_starts_and_closes (void)   /* R51 */
 
   g_signal_connect (component, "completed::a", G_CALLBACK (start_and_close_on_completed), &sac);
 
-  a = begin_op (component, "a", &token_a);
+  a = eap_test_begin_op (component, "a", &token_a);
   eap_operation_complete (a, NULL);
 
   CU_ASSERT_TRUE_FATAL (eap_test_recorder_wait_completed (recorder, 2, EAP_TEST_TIMEOUT_MS));
@@ -1773,7 +1753,7 @@ test_busy_handler_closes_and_unrefs (void)   /* R51 */
   g_signal_connect (component, "notify::is-busy", G_CALLBACK (close_on_idle), &bc);
   g_signal_connect (component, "completed", G_CALLBACK (count_completed_bc), &bc);
 
-  op = begin_op (component, "job", NULL);
+  op = eap_test_begin_op (component, "job", NULL);
   eap_operation_complete (op, NULL);
   /* is-busy FALSE comes just before completed: the handler closes and
    * drops the component then; completed must still come, once. */
@@ -1810,10 +1790,10 @@ test_handler_disposes (void)   /* R51, R49 */
   EapOperation *first, *others[2];
   g_signal_connect (component, "completed", G_CALLBACK (dispose_on_completed), &dih);
 
-  first = begin_op (component, "first", NULL);
+  first = eap_test_begin_op (component, "first", NULL);
   for (guint i = 0; i < 2; i++)
     {
-      others[i] = begin_op (component, "other", NULL);
+      others[i] = eap_test_begin_op (component, "other", NULL);
       eap_test_complete_when_cancelled (others[i]);
       eap_operation_wait_async (others[i], NULL, wait_async_cb, &dih.waits[i]);
     }
@@ -1909,7 +1889,7 @@ test_bookkeeping_before_emission (void)   /* R52 */
   g_signal_connect (component, "completed::job", G_CALLBACK (bookkeeping_second), &bk);
   recorder = eap_test_recorder_new (component, NULL);
 
-  bk.op = begin_op (component, "job", &token);
+  bk.op = eap_test_begin_op (component, "job", &token);
   eap_test_complete_when_cancelled (bk.op);
   eap_operation_complete (bk.op, NULL);
 
@@ -1977,7 +1957,7 @@ released_on_context (gboolean hold)
   g_object_weak_ref (G_OBJECT (component), record_finalize_thread, &r->finalized_in);
   g_signal_connect (component, "completed", G_CALLBACK (count_calls), &n_calls);
 
-  r->op = begin_op (component, "job", NULL);
+  r->op = eap_test_begin_op (component, "job", NULL);
   g_object_unref (component);       /* only the op holds it now */
   eap_test_latch_init (&r->emitted);
   eap_test_latch_init (&r->done);
@@ -2025,7 +2005,7 @@ test_error_codes (void)   /* R54 */
   g_autoptr(GError) block_error = NULL;
   int token, timed_token;
 
-  cancelled = begin_op (component, "codes", &token);
+  cancelled = eap_test_begin_op (component, "codes", &token);
   eap_test_complete_when_cancelled (cancelled);
   CU_ASSERT_PTR_NULL (eap_component_begin_operation (component, "codes", &token, &dup_error));
   CU_ASSERT_TRUE (g_error_matches (dup_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
@@ -2034,7 +2014,7 @@ test_error_codes (void)   /* R54 */
   CU_ASSERT_PTR_NULL (eap_component_begin_operation (closed, "codes", NULL, &closed_error));
   CU_ASSERT_TRUE (g_error_matches (closed_error, G_IO_ERROR, G_IO_ERROR_CLOSED));
 
-  timed = begin_op (component, "codes", &timed_token);
+  timed = eap_test_begin_op (component, "codes", &timed_token);
   eap_test_complete_when_cancelled (timed);
   CU_ASSERT_FALSE (eap_operation_wait (timed, NULL, &block_error));
   CU_ASSERT_TRUE (g_error_matches (block_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
@@ -2084,8 +2064,8 @@ test_unhandled_error_warns (void)   /* R56 */
   gboolean warned = FALSE;
 
   /* Nobody listens at all. */
-  op = begin_op (component, "frobnicate", NULL);
-  eap_operation_complete_error (op, new_error ());
+  op = eap_test_begin_op (component, "frobnicate", NULL);
+  eap_operation_complete_error (op, eap_test_new_error ());
   EAP_TEST_EXPECT_WARNING (warned = eap_test_wait_until (warning_logged,
                                                          GUINT_TO_POINTER (eap_test_get_n_seen (FALSE)),
                                                          EAP_TEST_TIMEOUT_MS));
@@ -2097,8 +2077,8 @@ test_unhandled_error_warns (void)   /* R56 */
 
   /* Somebody listens, but to another operation's completed. */
   g_signal_connect (other_detail, "completed::something-else", G_CALLBACK (noop_on_completed), NULL);
-  op2 = begin_op (other_detail, "frobnicate", NULL);
-  eap_operation_complete_error (op2, new_error ());
+  op2 = eap_test_begin_op (other_detail, "frobnicate", NULL);
+  eap_operation_complete_error (op2, eap_test_new_error ());
   warned = FALSE;
   EAP_TEST_EXPECT_WARNING (warned = eap_test_wait_until (warning_logged,
                                                          GUINT_TO_POINTER (eap_test_get_n_seen (FALSE)),
@@ -2122,20 +2102,20 @@ test_handled_error_is_quiet (void)   /* R56 */
   g_signal_connect (detailed, "completed::frob", G_CALLBACK (noop_on_completed), NULL);
   g_signal_connect (plain, "completed", G_CALLBACK (noop_on_completed), NULL);
 
-  ops[0] = begin_op (detailed, "frob", NULL);
-  eap_operation_complete_error (ops[0], new_error ());
-  ops[1] = begin_op (plain, "frob", NULL);
-  eap_operation_complete_error (ops[1], new_error ());
+  ops[0] = eap_test_begin_op (detailed, "frob", NULL);
+  eap_operation_complete_error (ops[0], eap_test_new_error ());
+  ops[1] = eap_test_begin_op (plain, "frob", NULL);
+  eap_operation_complete_error (ops[1], eap_test_new_error ());
   /* Success and cancellation are not errors: no handler needed. */
-  ops[2] = begin_op (unwatched, "frob", NULL);
+  ops[2] = eap_test_begin_op (unwatched, "frob", NULL);
   eap_operation_complete (ops[2], NULL);
-  ops[3] = begin_op (unwatched, "frob", NULL);
+  ops[3] = eap_test_begin_op (unwatched, "frob", NULL);
   eap_test_complete_when_cancelled (ops[3]);
   eap_operation_cancel (ops[3]);
   /* Somebody waits GIO-style: they get the error. */
-  ops[4] = begin_op (awaited, "frob", NULL);
+  ops[4] = eap_test_begin_op (awaited, "frob", NULL);
   eap_operation_wait_async (ops[4], NULL, wait_async_cb, &wa);
-  eap_operation_complete_error (ops[4], new_error ());
+  eap_operation_complete_error (ops[4], eap_test_new_error ());
 
   CU_ASSERT_TRUE (wait_idle (detailed));
   CU_ASSERT_TRUE (wait_idle (plain));

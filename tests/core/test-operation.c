@@ -18,31 +18,11 @@
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static EapOperation *
-begin_op (EapComponent *component,
-          const char   *name,
-          gpointer      user_state)
-{
-  g_autoptr(GError) error = NULL;
-  EapOperation *op;
-
-  op = eap_component_begin_operation (component, name, user_state, &error);
-  CU_ASSERT_PTR_NULL (error);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (op);
-
-  return op;
-}
-
-static GError *
-new_error (void)
-{
-  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such frob");
-}
 
 static EapCompletedArgs *
 new_error_args (void)
 {
-  g_autoptr(GError) error = new_error ();
+  g_autoptr(GError) error = eap_test_new_error ();
 
   return eap_completed_args_new (error);
 }
@@ -253,7 +233,7 @@ test_completed_detail (void)   /* R2 */
   g_signal_connect (component, "completed::frob", G_CALLBACK (on_completed_frob), &counts);
   g_signal_connect (component, "completed::other", G_CALLBACK (on_completed_other), &counts);
 
-  op = begin_op (component, "frob", &token);
+  op = eap_test_begin_op (component, "frob", &token);
   CU_ASSERT_STRING_EQUAL (eap_operation_get_name (op), "frob");
   CU_ASSERT_PTR_EQUAL (eap_operation_get_user_state (op), &token);
 
@@ -291,7 +271,7 @@ test_no_emission_inside_begin (void)   /* R13 */
 
   /* The whole life of an op in one go, as a component that finishes at
    * once would do it inside its _async: nothing may be emitted yet. */
-  op = begin_op (component, "instant", &token);
+  op = eap_test_begin_op (component, "instant", &token);
   eap_operation_report_progress (op, 5, 10);
   eap_operation_report_progress (op, 10, 10);
   eap_operation_complete (op, NULL);
@@ -320,8 +300,8 @@ test_immediate_error_through_signal (void)   /* R61 */
 
   /* A setup failure found inside _async: begin succeeded, so the caller
    * learns of the failure only from the signal, never from a return. */
-  op = begin_op (component, "open", &token);
-  eap_operation_complete_error (op, new_error ());
+  op = eap_test_begin_op (component, "open", &token);
+  eap_operation_complete_error (op, eap_test_new_error ());
   CU_ASSERT_EQUAL (recorder->n_completed, 0);
 
   CU_ASSERT_TRUE_FATAL (eap_test_recorder_wait_completed (recorder, 1, EAP_TEST_TIMEOUT_MS));
@@ -344,7 +324,7 @@ test_poll (void)   /* R8 */
   EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
   int token;
 
-  op = begin_op (component, "poll", &token);
+  op = eap_test_begin_op (component, "poll", &token);
   CU_ASSERT_FALSE (eap_operation_is_completed (op));
   CU_ASSERT_PTR_NULL (eap_operation_dup_completed_args (op));
 
@@ -403,7 +383,7 @@ wait_from_thread (EapComponent     *component,
 
   eap_test_latch_init (&wt->started);
   eap_test_latch_init (&wt->done);
-  wt->op = begin_op (component, "wait", NULL);
+  wt->op = eap_test_begin_op (component, "wait", NULL);
 
   thread = g_thread_new ("waiter", wait_thread, wt);
   CU_ASSERT_TRUE_FATAL (eap_test_latch_wait (&wt->started, EAP_TEST_TIMEOUT_MS));
@@ -478,7 +458,7 @@ test_wait_would_block (void)   /* R8, R60 */
   gint idle_ran = 0;
   gint64 start;
 
-  op = begin_op (component, "wait", NULL);
+  op = eap_test_begin_op (component, "wait", NULL);
 
   /* Something ready on the context: if wait iterated it, this would run. */
   idle = g_idle_source_new ();
@@ -551,7 +531,7 @@ test_wait_async (void)   /* R8 */
   int token;
 
   /* Success: callback after the signal, in the caller's context, once. */
-  op = begin_op (component, "bridge", &token);
+  op = eap_test_begin_op (component, "bridge", &token);
   eap_operation_wait_async (op, NULL, wait_async_cb, &ok);
   eap_operation_wait_async (op, NULL, wait_async_cb, &ok2);
   eap_operation_complete (op, test_result_args_new ("value", NULL));
@@ -579,15 +559,15 @@ test_wait_async (void)   /* R8 */
   CU_ASSERT_PTR_NOT_NULL (late.args);
 
   /* Failure: finish gives NULL and the op's error. */
-  failing = begin_op (component, "bridge", NULL);
+  failing = eap_test_begin_op (component, "bridge", NULL);
   eap_operation_wait_async (failing, NULL, wait_async_cb, &err);
-  eap_operation_complete_error (failing, new_error ());
+  eap_operation_complete_error (failing, eap_test_new_error ());
   CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &err, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_PTR_NULL (err.args);
   CU_ASSERT_TRUE (g_error_matches (err.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
 
   /* Cancellation: finish gives NULL and G_IO_ERROR_CANCELLED. */
-  cancelled = begin_op (component, "bridge", NULL);
+  cancelled = eap_test_begin_op (component, "bridge", NULL);
   eap_test_complete_when_cancelled (cancelled);
   eap_operation_wait_async (cancelled, NULL, wait_async_cb, &canc);
   eap_operation_cancel (cancelled);
@@ -707,7 +687,7 @@ test_wait_async_cancel_race (void)   /* R8 */
     {
       WaitRaceOp *wop = &race->ops[i];
 
-      wop->op = begin_op (component, "awaited", NULL);
+      wop->op = eap_test_begin_op (component, "awaited", NULL);
       wop->wait_cancellable = g_cancellable_new ();
       eap_operation_wait_async (wop->op, wop->wait_cancellable, wait_race_cb, wop);
     }
@@ -823,7 +803,7 @@ test_chain_constant_stack (void)   /* R14 */
 
   g_signal_connect (component, "completed::step", G_CALLBACK (chain_on_completed), &chain);
 
-  op = begin_op (component, "step", NULL);
+  op = eap_test_begin_op (component, "step", NULL);
   eap_operation_complete (op, NULL);
 
   CU_ASSERT_TRUE (eap_test_wait_until (chain_done, &chain, STRESS_TIMEOUT_MS));
@@ -951,7 +931,7 @@ test_racing_completions (void)   /* R16, R23, R27 */
       RaceOp *rop = &race->ops[i];
 
       rop->race = race;
-      rop->op = begin_op (component, "race", GUINT_TO_POINTER (i + 1));
+      rop->op = eap_test_begin_op (component, "race", GUINT_TO_POINTER (i + 1));
       rop->cancelled_id = g_cancellable_connect (eap_operation_get_cancellable (rop->op),
                                                  G_CALLBACK (race_cancelled_cb), rop, NULL);
     }
@@ -1053,7 +1033,7 @@ test_progress_before_completed (void)   /* R17 */
 
   /* A report still queued when completion is claimed is flushed before
    * completed, never after. */
-  queued = begin_op (component, "queued", &tokens[0]);
+  queued = eap_test_begin_op (component, "queued", &tokens[0]);
   eap_operation_report_progress (queued, 3, 10);
   eap_operation_complete (queued, NULL);
   CU_ASSERT_TRUE_FATAL (eap_test_recorder_wait_completed (recorder, 1, EAP_TEST_TIMEOUT_MS));
@@ -1071,7 +1051,7 @@ test_progress_before_completed (void)   /* R17 */
 
     for (guint i = 0; i < 3; i++)
       {
-        reporters[i].op = begin_op (component, "busy", &tokens[i + 1]);
+        reporters[i].op = eap_test_begin_op (component, "busy", &tokens[i + 1]);
         reporters[i].n_reports = 20000;
         threads[i] = g_thread_new ("reporter", report_then_complete_thread, &reporters[i]);
       }
@@ -1110,14 +1090,14 @@ test_post_after_completion (void)   /* R18 */
   int token;
 
   eap_component_set_progress_interval (component, 0);
-  op = begin_op (component, "once", &token);
+  op = eap_test_begin_op (component, "once", &token);
   eap_operation_complete (op, NULL);
 
   /* Claimed but not yet emitted: every further post is refused. */
   EAP_TEST_EXPECT_CRITICAL (eap_operation_report_progress (op, 1, 2));
   EAP_TEST_EXPECT_CRITICAL (eap_operation_report_progress_args (op, eap_progress_args_new (1, 2)));
   EAP_TEST_EXPECT_CRITICAL (eap_operation_complete (op, new_error_args ()));
-  EAP_TEST_EXPECT_CRITICAL (eap_operation_complete_error (op, new_error ()));
+  EAP_TEST_EXPECT_CRITICAL (eap_operation_complete_error (op, eap_test_new_error ()));
   CU_ASSERT_FALSE (eap_operation_try_complete (op, new_error_args ()));   /* quietly */
   CU_ASSERT_FALSE (eap_operation_return_error_if_cancelled (op));
 
@@ -1149,7 +1129,7 @@ test_timeout (void)   /* R19 */
   EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
   EapCompletedArgs *args;
 
-  op = begin_op (component, "slow", NULL);
+  op = eap_test_begin_op (component, "slow", NULL);
   eap_test_complete_when_cancelled (op);
   eap_operation_set_timeout (op, 20);
 
@@ -1177,7 +1157,7 @@ test_timeout_not_reached (void)   /* R19, R31 */
 
   /* Done well before its limit: a plain success, and the timer goes
    * with the op (no ref left behind on the context). */
-  op = begin_op (component, "quick", NULL);
+  op = eap_test_begin_op (component, "quick", NULL);
   g_object_add_weak_pointer (G_OBJECT (op), (gpointer *) &op);
   eap_test_complete_when_cancelled (op);
   eap_operation_set_timeout (op, 60000);
@@ -1206,7 +1186,7 @@ test_dropped_without_completing (void)   /* R20 */
 
   g_object_add_weak_pointer (G_OBJECT (component), (gpointer *) &component);
 
-  op = begin_op (component, "forgotten", &token);
+  op = eap_test_begin_op (component, "forgotten", &token);
   CU_ASSERT_TRUE (eap_component_get_is_busy (component));
 
   /* The implementation lets go of it without completing it. */
@@ -1217,7 +1197,7 @@ test_dropped_without_completing (void)   /* R20 */
   CU_ASSERT_FALSE (eap_component_get_is_busy (component));
   CU_ASSERT_EQUAL (eap_component_get_n_operations (component), 0);
   CU_ASSERT_PTR_NULL (eap_component_dup_operation (component, &token));
-  again = begin_op (component, "forgotten", &token);
+  again = eap_test_begin_op (component, "forgotten", &token);
   eap_operation_complete (again, NULL);
   g_object_unref (again);
   eap_test_drain ();
@@ -1238,8 +1218,8 @@ test_late_cancel_harmless (void)   /* R31 */
   EapOperation *op;
   int token, other_token;
 
-  op = begin_op (component, "short", &token);
-  other = begin_op (component, "short", &other_token);
+  op = eap_test_begin_op (component, "short", &token);
+  other = eap_test_begin_op (component, "short", &other_token);
   g_object_add_weak_pointer (G_OBJECT (op), (gpointer *) &op);
 
   /* Each op owns its own cancellable. */
@@ -1284,10 +1264,10 @@ test_args_type_on_every_path (void)   /* R3, R22 */
   /* Handlers of a typed operation get its type whichever way it ends. */
   for (guint i = 0; i < 3; i++)
     {
-      ops[i] = begin_op (component, "typed", &tokens[i]);
+      ops[i] = eap_test_begin_op (component, "typed", &tokens[i]);
       eap_operation_set_completed_args_type (ops[i], TEST_TYPE_RESULT_ARGS);
     }
-  eap_operation_complete_error (ops[0], new_error ());
+  eap_operation_complete_error (ops[0], eap_test_new_error ());
   eap_operation_cancel (ops[1]);
   CU_ASSERT_TRUE (eap_operation_return_error_if_cancelled (ops[1]));
   eap_operation_complete (ops[2], NULL);
@@ -1334,7 +1314,7 @@ test_cancel_before_cancellable (void)   /* R31, R5 */
 
   /* Cancelled before the component ever asked for the cancellable: the one
    * it gets afterwards is already cancelled, and the check sees it. */
-  op = begin_op (component, "early", &token);
+  op = eap_test_begin_op (component, "early", &token);
   eap_component_cancel_async (component, &token);
   cancellable = eap_operation_get_cancellable (op);
   CU_ASSERT_TRUE (g_cancellable_is_cancelled (cancellable));
@@ -1358,14 +1338,14 @@ test_result_before_cancel_stands (void)   /* R27 */
   EapCompletedArgs *args;
   int token_done, token_failed;
 
-  done = begin_op (component, "work", &token_done);
-  failed = begin_op (component, "work", &token_failed);
+  done = eap_test_begin_op (component, "work", &token_done);
+  failed = eap_test_begin_op (component, "work", &token_failed);
   eap_test_complete_when_cancelled (done);
   eap_test_complete_when_cancelled (failed);
 
   /* The work finished first; the cancel arrives before the signal. */
   eap_operation_complete (done, test_result_args_new ("42", NULL));
-  eap_operation_complete_error (failed, new_error ());
+  eap_operation_complete_error (failed, eap_test_new_error ());
   eap_component_cancel_async (component, &token_done);
   eap_component_cancel_async (component, &token_failed);
   eap_component_cancel_all (component);
@@ -1404,7 +1384,7 @@ test_percentage_never_decreases (void)   /* R32 */
   int last = 0;
 
   eap_component_set_progress_interval (component, 0);
-  op = begin_op (component, "jumpy", NULL);
+  op = eap_test_begin_op (component, "jumpy", NULL);
 
   /* One at a time, each emitted before the next is reported. */
   for (guint i = 0; i < G_N_ELEMENTS (reports); i++)
@@ -1443,7 +1423,7 @@ test_indeterminate_progress (void)   /* R33 */
   g_autoptr(GPtrArray) progress = NULL;
 
   eap_component_set_progress_interval (component, 0);
-  op = begin_op (component, "stream", NULL);
+  op = eap_test_begin_op (component, "stream", NULL);
 
   eap_operation_report_progress (op, 12345, -1);
   CU_ASSERT_TRUE_FATAL (wait_progress (recorder, 1));
@@ -1477,7 +1457,7 @@ test_progress_coalesced (void)   /* R34 */
   /* Even with interval 0: reports made between two dispatches are one
    * emission, with the newest values. */
   eap_component_set_progress_interval (component, 0);
-  op = begin_op (component, "burst", NULL);
+  op = eap_test_begin_op (component, "burst", NULL);
   for (guint i = 1; i <= 100; i++)
     eap_operation_report_progress (op, i, 100);
   CU_ASSERT_TRUE_FATAL (wait_progress (recorder, 1));
@@ -1488,7 +1468,7 @@ test_progress_coalesced (void)   /* R34 */
   CU_ASSERT_EQUAL (eap_progress_args_get_percentage (progress->pdata[0]), 100);
 
   /* Interval 0 shows every report that has a dispatch of its own. */
-  every = begin_op (component, "every", &token_every);
+  every = eap_test_begin_op (component, "every", &token_every);
   for (guint i = 1; i <= 10; i++)
     {
       eap_operation_report_progress (every, i, 10);
@@ -1570,7 +1550,7 @@ test_million_reports_bounded (void)   /* R34, R35 */
   CU_ASSERT_EQUAL (eap_component_get_progress_interval (component), 50);
   flood->n_reports = 1000000;
   eap_test_latch_init (&flood->done);
-  flood->op = begin_op (component, "flood", NULL);
+  flood->op = eap_test_begin_op (component, "flood", NULL);
 
   start = g_get_monotonic_time ();
   thread = g_thread_new ("flood", flood_thread, flood);
@@ -1682,7 +1662,7 @@ progress_in_order (guint interval_ms)
 
   eap_component_set_progress_interval (component, interval_ms);
   g_mutex_init (&order->mutex);
-  order->op = begin_op (component, "ordered", NULL);
+  order->op = eap_test_begin_op (component, "ordered", NULL);
   g_signal_connect (component, "progress-changed::ordered", G_CALLBACK (order_on_progress), order);
 
   for (guint t = 0; t < ORDER_N_THREADS; t++)
@@ -1739,7 +1719,7 @@ test_progress_subclass (void)   /* R6, R37 */
   int token;
 
   eap_component_set_progress_interval (component, 0);
-  op = begin_op (component, "items", &token);
+  op = eap_test_begin_op (component, "items", &token);
   eap_operation_report_progress_args (op, test_item_progress_args_new (3, 12, 77));
   CU_ASSERT_TRUE_FATAL (wait_progress (recorder, 1));
   eap_operation_complete (op, NULL);
@@ -1775,7 +1755,7 @@ test_args_payload (void)   /* R21 */
   g_autoptr(EapComponent) component = eap_test_component_new ();
   g_autoptr(EapOperation) ok = NULL;
   g_autoptr(EapOperation) failed = NULL;
-  g_autoptr(GError) error = new_error ();
+  g_autoptr(GError) error = eap_test_new_error ();
   EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
   EapCompletedArgs *args;
   GError *prop_error = NULL;
@@ -1784,8 +1764,8 @@ test_args_payload (void)   /* R21 */
   char *prop_name = NULL;
   static const char some_state[] = "exactly this pointer";
 
-  ok = begin_op (component, "payload", (gpointer) some_state);
-  failed = begin_op (component, "payload", NULL);
+  ok = eap_test_begin_op (component, "payload", (gpointer) some_state);
+  failed = eap_test_begin_op (component, "payload", NULL);
   eap_operation_complete (ok, NULL);
   eap_operation_complete (failed, eap_completed_args_new (error));
   CU_ASSERT_TRUE_FATAL (eap_test_recorder_wait_completed (recorder, 2, EAP_TEST_TIMEOUT_MS));
@@ -1842,14 +1822,14 @@ static void
 test_args_propagate_error (void)   /* R22, R3 */
 {
   g_autoptr(EapComponent) component = eap_test_component_new ();
-  g_autoptr(GError) error = new_error ();
+  g_autoptr(GError) error = eap_test_new_error ();
   EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
   EapOperation *ops[3];
   int tokens[3];
 
-  ops[0] = begin_op (component, "typed", &tokens[0]);
-  ops[1] = begin_op (component, "typed", &tokens[1]);
-  ops[2] = begin_op (component, "typed", &tokens[2]);
+  ops[0] = eap_test_begin_op (component, "typed", &tokens[0]);
+  ops[1] = eap_test_begin_op (component, "typed", &tokens[1]);
+  ops[2] = eap_test_begin_op (component, "typed", &tokens[2]);
   eap_test_complete_when_cancelled (ops[2]);
 
   eap_operation_complete (ops[0], test_result_args_new ("fine", NULL));
@@ -1904,14 +1884,14 @@ static void
 test_args_outcome_exclusive (void)   /* R23 */
 {
   g_autoptr(EapComponent) component = eap_test_component_new ();
-  g_autoptr(GError) real = new_error ();
+  g_autoptr(GError) real = eap_test_new_error ();
   g_autoptr(GError) cancel = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "stop");
   EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
   EapOperation *ops[4];
   int tokens[4];
 
   for (guint i = 0; i < 4; i++)
-    ops[i] = begin_op (component, "outcome", &tokens[i]);
+    ops[i] = eap_test_begin_op (component, "outcome", &tokens[i]);
 
   /* A real failure flagged as cancelled too: a failure, not cancelled. */
   eap_operation_complete (ops[0], g_object_new (EAP_TYPE_COMPLETED_ARGS,
@@ -1967,13 +1947,13 @@ static void
 test_args_outlive_emission (void)   /* R24 */
 {
   EapComponent *component = eap_test_component_new ();
-  g_autoptr(GError) error = new_error ();
+  g_autoptr(GError) error = eap_test_new_error ();
   EapCompletedArgs *kept = NULL;
   EapOperation *op;
   int token;
 
   g_signal_connect (component, "completed", G_CALLBACK (on_completed_keep), &kept);
-  op = begin_op (component, "keep", &token);
+  op = eap_test_begin_op (component, "keep", &token);
   eap_operation_complete (op, eap_completed_args_new (error));
   CU_ASSERT_TRUE_FATAL (eap_test_wait_until (pointer_set, &kept, EAP_TEST_TIMEOUT_MS));
 
@@ -2002,7 +1982,7 @@ test_args_outlive_emission (void)   /* R24 */
 static void
 test_args_new_unsealed (void)   /* R21 */
 {
-  g_autoptr(GError) error = new_error ();
+  g_autoptr(GError) error = eap_test_new_error ();
   g_autoptr(EapCompletedArgs) ok = eap_completed_args_new (NULL);
   g_autoptr(EapCompletedArgs) failed = eap_completed_args_new (error);
 

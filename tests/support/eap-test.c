@@ -753,3 +753,24 @@ eap_test_latch_wait (EapTestLatch *latch,
 
   return ret;
 }
+
+EapOperation *
+eap_test_begin_op (EapComponent *component,
+                   const char   *name,
+                   gpointer      user_state)
+{
+  g_autoptr(GError) error = NULL;
+  EapOperation *op;
+
+  op = eap_component_begin_operation (component, name, user_state, &error);
+  CU_ASSERT_PTR_NULL (error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL (op);
+
+  return op;
+}
+
+GError *
+eap_test_new_error (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such frob");
+}

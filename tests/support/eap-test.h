@@ -194,6 +194,14 @@ gboolean        eap_test_latch_is_set  (EapTestLatch *latch);
 gboolean        eap_test_latch_wait    (EapTestLatch *latch,
                                         guint         timeout_ms);
 
+/* Begins an operation on @component and asserts it was accepted (fatal
+ * otherwise). */
+EapOperation   *eap_test_begin_op      (EapComponent *component,
+                                        const char   *name,
+                                        gpointer      user_state);
+/* A fresh error for failure paths: G_IO_ERROR_NOT_FOUND, "No such frob". */
+GError         *eap_test_new_error     (void);
+
 /* Deadline helpers for code outside the main loop (threads). */
 gint64          eap_test_deadline      (guint timeout_ms);
 gboolean        eap_test_deadline_passed (gint64 deadline);
