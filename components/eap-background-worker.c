@@ -607,6 +607,15 @@ eap_background_worker_run_worker (EapBackgroundWorker  *self,
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
 
+  /* The blocking twin is no operation (it does not make the worker busy),
+   * but a closed worker refuses it all the same. */
+  if (eap_component_is_closed (EAP_COMPONENT (self)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                   "Cannot run the work: the EapBackgroundWorker is closed");
+      return FALSE;
+    }
+
   work_func = dup_work_func (self);
   if (!has_work (self, work_func))
     {

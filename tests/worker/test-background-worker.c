@@ -923,6 +923,19 @@ test_blocking_twin (void)   /* R8, R60 */
   CU_ASSERT_FALSE (eap_component_get_is_busy (EAP_COMPONENT (worker)));
   CU_ASSERT_EQUAL (st->n_in_main_thread, get_n_started (st));
 
+  /* A closed worker refuses the blocking twin as it refuses the async
+   * form (R50), without running the work. */
+  {
+    guint n_started = get_n_started (st);
+
+    eap_component_close (EAP_COMPONENT (worker));
+    CU_ASSERT_FALSE (eap_background_worker_run_worker (worker, NULL, &result, NULL, &error));
+    CU_ASSERT_TRUE (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED));
+    CU_ASSERT_FALSE (G_IS_VALUE (&result));
+    CU_ASSERT_EQUAL (get_n_started (st), n_started);
+    g_clear_error (&error);
+  }
+
   eap_test_recorder_free (rec);
 }
 
@@ -1312,7 +1325,7 @@ static CU_TestInfo background_worker_tests[] = {
   { "R27 a result beats a late cancel", test_result_beats_late_cancel },
   { "R12 R55 work errors, FALSE without error and CANCELLED reach completed", test_work_errors_reach_completed },
   { "R55 R56 a failed run nobody handles logs a warning", test_unhandled_error_warns },
-  { "R8 R60 blocking twin runs in the calling thread and honours its cancellable", test_blocking_twin },
+  { "R8 R60 R50 blocking twin runs in the calling thread, honours its cancellable, refuses once closed", test_blocking_twin },
   { "R11 a duplicate user_state is refused synchronously", test_duplicate_user_state_refused },
   { "R50 a closed worker refuses with G_IO_ERROR_CLOSED", test_closed_refuses },
   { "R9 a worker without work refuses synchronously", test_no_work_refused },
