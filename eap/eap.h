@@ -18,5 +18,7 @@
 # include "eap-progress-args.h"
 # include "eap-operation.h"
 # include "eap-component.h"
+# include "eap-component-enums.h"
 # include "eap-background-worker.h"
+# include "eap-web-client.h"
 #undef EAP_INSIDE
