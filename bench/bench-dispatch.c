@@ -32,6 +32,8 @@
 
 #include <eap.h>
 
+#include "bench-util.h"
+
 /* ------------------------------------------------------------------ */
 /* A component with one operation that completes at once                */
 /* ------------------------------------------------------------------ */
@@ -76,33 +78,6 @@ bench_component_noop_async (BenchComponent  *self,
 /* Timing and statistics                                                */
 /* ------------------------------------------------------------------ */
 
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (const double *values,
-        guint         n)
-{
-  g_autofree double *sorted = g_memdup2 (values, n * sizeof (double));
-
-  qsort (sorted, n, sizeof (double), compare_doubles);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
 
 /* ------------------------------------------------------------------ */
 /* (a) Dispatch                                                         */
@@ -178,13 +153,13 @@ run_dispatch (GMainContext *context,
   run->n_started = 0;
   run->n_done = 0;
 
-  start = now_ns ();
+  start = bench_now_ns ();
   for (guint i = 0; i < in_flight && run->n_started < n_ops; i++)
     use_eap ? start_eap (run) : start_task (run);
   while (run->n_done < n_ops)
     g_main_context_iteration (context, TRUE);
 
-  return (double) (now_ns () - start) / (double) n_ops;
+  return (double) (bench_now_ns () - start) / (double) n_ops;
 }
 
 /* ------------------------------------------------------------------ */
@@ -210,7 +185,7 @@ static void
 report_loop (ReportLoop *loop)
 {
   gint64 total = (gint64) loop->n_reports;
-  gint64 start = now_ns ();
+  gint64 start = bench_now_ns ();
 
   if (loop->op != NULL)
     {
@@ -228,7 +203,7 @@ report_loop (ReportLoop *loop)
         }
     }
 
-  loop->ns_per_report = (double) (now_ns () - start) / (double) loop->n_reports;
+  loop->ns_per_report = (double) (bench_now_ns () - start) / (double) loop->n_reports;
 }
 
 static gpointer
@@ -288,8 +263,8 @@ summarize (Row          *row,
            const double *yardstick,
            guint         n)
 {
-  row->eap_ns = median (eap, n);
-  row->yardstick_ns = median (yardstick, n);
+  row->eap_ns = bench_median (eap, n);
+  row->yardstick_ns = bench_median (yardstick, n);
   row->eap_min = row->eap_max = eap[0];
   for (guint i = 1; i < n; i++)
     {

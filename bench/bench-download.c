@@ -69,6 +69,8 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "bench-util.h"
+
 #define NGINX_START_TIMEOUT_NS (G_GINT64_CONSTANT (10) * 1000000000)
 
 /* ------------------------------------------------------------------ */
@@ -160,47 +162,6 @@ check_interrupted (void)
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-static int
-compare_doubles (const void *a,
-                 const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (const double *values,
-        guint         n)
-{
-  g_autofree double *sorted = g_memdup2 (values, n * sizeof (double));
-
-  qsort (sorted, n, sizeof (double), compare_doubles);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-static void
-min_max (const double *values,
-         guint         n,
-         double       *lo,
-         double       *hi)
-{
-  *lo = *hi = values[0];
-  for (guint i = 1; i < n; i++)
-    {
-      *lo = MIN (*lo, values[i]);
-      *hi = MAX (*hi, values[i]);
-    }
-}
 
 static gint64
 proc_status_kib (const char *key)
@@ -390,7 +351,7 @@ start_nginx (const char *nginx,
 
   /* Poll connect until nginx listens, with a deadline; fail at once if it
    * exits (a taken port, a bad configuration). */
-  deadline = now_ns () + NGINX_START_TIMEOUT_NS;
+  deadline = bench_now_ns () + NGINX_START_TIMEOUT_NS;
   while (!port_answers (port))
     {
       int status;
@@ -404,7 +365,7 @@ start_nginx (const char *nginx,
           g_file_get_contents (log_path, &log, NULL, NULL);
           die ("nginx exited at start (status %d):\n%s", status, log ? log : "(no log)");
         }
-      if (now_ns () > deadline)
+      if (bench_now_ns () > deadline)
         die ("nginx did not listen on 127.0.0.1:%u within 10 s", (guint) port);
       sched_yield ();
     }
@@ -469,7 +430,7 @@ run_client (const Setup *setup,
   if (pipe2 (pipe_fds, O_CLOEXEC) != 0)
     die ("pipe: %s", g_strerror (errno));
 
-  start = now_ns ();
+  start = bench_now_ns ();
   pid = fork ();
   if (pid < 0)
     die ("fork: %s", g_strerror (errno));
@@ -501,7 +462,7 @@ run_client (const Setup *setup,
         die ("wait4: %s", g_strerror (errno));
       check_interrupted ();
     }
-  end = now_ns ();
+  end = bench_now_ns ();
   state.client_pid = 0;
   check_interrupted ();
 
@@ -533,13 +494,13 @@ run_client (const Setup *setup,
 
       if (c->fsync_s != NULL)
         {
-          gint64 t0 = now_ns ();
+          gint64 t0 = bench_now_ns ();
           int fd = open (c->out_path, O_RDONLY | O_CLOEXEC);
 
           if (fd < 0 || fsync (fd) != 0)
             die ("fsync %s: %s", c->out_path, g_strerror (errno));
           close (fd);
-          c->fsync_s[round] = (double) (now_ns () - t0) / 1e9;
+          c->fsync_s[round] = (double) (bench_now_ns () - t0) / 1e9;
         }
       g_unlink (c->out_path);
     }
@@ -624,7 +585,7 @@ print_row (const char *figure,
 }
 
 /* A time figure: eap's median and spread, the yardstick's median, and the
- * median (min-max) of the per-round ratios. @yard_extra, if not NULL, is
+ * bench_median (min-max) of the per-round ratios. @yard_extra, if not NULL, is
  * added to the yardstick's time round by round (the fsync). */
 static void
 time_row (const char   *figure,
@@ -647,11 +608,11 @@ time_row (const char   *figure,
       yard_s[r] = yard->wall_s[r] + (yard_extra != NULL ? yard_extra[r] : 0);
       ratios[r] = eap->wall_s[r] / yard_s[r];
     }
-  min_max (eap->wall_s, rounds, &lo, &hi);
-  min_max (ratios, rounds, &rlo, &rhi);
-  ratio = median (ratios, rounds);
-  eap_text = g_strdup_printf ("%.3f s (%.3f-%.3f)", median (eap->wall_s, rounds), lo, hi);
-  yard_text = g_strdup_printf ("%.3f s %s", median (yard_s, rounds), yard_name);
+  bench_min_max (eap->wall_s, rounds, &lo, &hi);
+  bench_min_max (ratios, rounds, &rlo, &rhi);
+  ratio = bench_median (ratios, rounds);
+  eap_text = g_strdup_printf ("%.3f s (%.3f-%.3f)", bench_median (eap->wall_s, rounds), lo, hi);
+  yard_text = g_strdup_printf ("%.3f s %s", bench_median (yard_s, rounds), yard_name);
   ratio_text = g_strdup_printf ("%.2fx (%.2f-%.2f)", ratio, rlo, rhi);
   print_row (figure, eap_text, yard_text, ratio_text, goal, ratio <= 1.1);
 }
@@ -668,11 +629,11 @@ rss_row (const char   *figure,
 
   if (!c->enabled)
     return;
-  min_max (c->rss_mib, rounds, &lo, &hi);
-  m = median (c->rss_mib, rounds);
+  bench_min_max (c->rss_mib, rounds, &lo, &hi);
+  m = bench_median (c->rss_mib, rounds);
   eap_text = g_strdup_printf ("%.1f MiB (%.1f-%.1f)", m, lo, hi);
   if (yard != NULL && yard->enabled)
-    yard_text = g_strdup_printf ("%.1f MiB %s", median (yard->rss_mib, rounds), yard->label);
+    yard_text = g_strdup_printf ("%.1f MiB %s", bench_median (yard->rss_mib, rounds), yard->label);
   else
     yard_text = g_strdup ("-");
   /* RSS is judged on the worst round. */
@@ -692,10 +653,10 @@ rate_row (const char   *figure,
     return;
   for (guint r = 0; r < rounds; r++)
     rates[r] = c->op_s[r] > 0 ? c->progress[r] / c->op_s[r] : 0;
-  min_max (rates, rounds, &lo, &hi);
-  eap_text = g_strdup_printf ("%.1f /s (%.1f-%.1f)", median (rates, rounds), lo, hi);
-  count_text = g_strdup_printf ("%.0f emissions in %.2f s", median (c->progress, rounds),
-                                median (c->op_s, rounds));
+  bench_min_max (rates, rounds, &lo, &hi);
+  eap_text = g_strdup_printf ("%.1f /s (%.1f-%.1f)", bench_median (rates, rounds), lo, hi);
+  count_text = g_strdup_printf ("%.0f emissions in %.2f s", bench_median (c->progress, rounds),
+                                bench_median (c->op_s, rounds));
   /* Judged on the worst round. */
   print_row (figure, eap_text, count_text, "", GOAL_RATE_25, hi <= 25.0);
 }
@@ -832,7 +793,7 @@ main (int   argc,
     clients[EAP_FILE].out_path = g_build_filename (eap_dir, "eap.out", NULL);
   }
 
-  t0 = now_ns ();
+  t0 = bench_now_ns ();
   data_path = g_build_filename (www, "data.bin", NULL);
   make_data_file (data_path, (gint64) size_mib * 1024 * 1024);
 
@@ -846,14 +807,14 @@ main (int   argc,
           "  disk folder %s (%s)%s%s; setup took %.1f s; this driver's RSS %" G_GINT64_FORMAT " KiB\n",
           size_mib, uri, rounds, N_CLIENTS - (state.shm_dir ? 0 : 3), state.dir,
           fs_type (state.dir), state.shm_dir ? ", tmpfs folder " : ", no tmpfs /dev/shm",
-          state.shm_dir ? state.shm_dir : "", (double) (now_ns () - t0) / 1e9,
+          state.shm_dir ? state.shm_dir : "", (double) (bench_now_ns () - t0) / 1e9,
           proc_status_kib ("VmRSS"));
   fflush (stdout);
 
   /* One untimed download warms nginx, curl and the loopback path. */
   run_one (&setup, clients, CURL_NULL, 0);
 
-  t0 = now_ns ();
+  t0 = bench_now_ns ();
   for (int r = 0; r < rounds; r++)
     {
       for (int k = 0; k < N_CLIENTS; k++)
@@ -864,7 +825,7 @@ main (int   argc,
             run_one (&setup, clients, id, (guint) r);
         }
       fprintf (stderr, "  round %d/%d done (%.0f s)\n", r + 1, rounds,
-               (double) (now_ns () - t0) / 1e9);
+               (double) (bench_now_ns () - t0) / 1e9);
       fflush (stderr);
     }
 
@@ -879,18 +840,18 @@ main (int   argc,
 
       if (!c->enabled)
         continue;
-      min_max (c->wall_s, (guint) rounds, &lo, &hi);
-      m = median (c->wall_s, (guint) rounds);
+      bench_min_max (c->wall_s, (guint) rounds, &lo, &hi);
+      m = bench_median (c->wall_s, (guint) rounds);
       printf ("  %-26s %.3f s (%.3f-%.3f)  %5.2f GB/s  %5.1f MiB", c->label, m, lo, hi,
-              (double) setup.size / m / 1e9, median (c->rss_mib, (guint) rounds));
+              (double) setup.size / m / 1e9, bench_median (c->rss_mib, (guint) rounds));
       if (c->fsync_s != NULL)
-        printf ("  + fsync %.3f s", median (c->fsync_s, (guint) rounds));
+        printf ("  + fsync %.3f s", bench_median (c->fsync_s, (guint) rounds));
       if (c->is_eap || i == SOUP_NULL || i == SOUP_SHM)
-        printf ("  in-process %.3f s", median (c->op_s, (guint) rounds));
+        printf ("  in-process %.3f s", bench_median (c->op_s, (guint) rounds));
       printf ("\n");
     }
 
-  printf ("\n%-34s %-24s %-26s %-20s %-9s %s\n", "figure", "eap median (min-max)",
+  printf ("\n%-34s %-24s %-26s %-20s %-9s %s\n", "figure", "eap bench_median (min-max)",
           "yardstick median", "ratio (min-max)", "goal", "");
   time_row ("libsoup read loop, to nowhere", &clients[SOUP_NULL], &clients[CURL_NULL], NULL,
             "curl -o /dev/null", GOAL_NONE, (guint) rounds);
