@@ -124,28 +124,23 @@ on_exited (GObject      *source,
   child_unref (child);
 }
 
-/* Starts eap-download with @args (NULL-terminated, without argv[0]). */
+/* Starts the program @argv (NULL-terminated, with argv[0]). */
 static Child *
-child_spawn (const char * const *args)
+child_spawn_argv (const char * const *argv)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Child *child = g_rc_box_new0 (Child);
 
-  g_ptr_array_add (argv, (gpointer) eap_download_path ());
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
   child->out = g_string_new (NULL);
   child->err = g_string_new (NULL);
-  child->process = g_subprocess_newv ((const char * const *) argv->pdata,
+  child->process = g_subprocess_newv (argv,
                                       G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                       G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                       &error);
   CU_ASSERT_PTR_NULL (error);
   if (child->process == NULL)
     {
+      fprintf (stderr, "cannot start %s: %s\n", argv[0], error->message);
       child->exited = child->out_eof = child->err_eof = TRUE;
       return child;
     }
@@ -154,6 +149,20 @@ child_spawn (const char * const *args)
   read_lines (child, g_subprocess_get_stderr_pipe (child->process), child->err, &child->err_eof);
   g_subprocess_wait_async (child->process, NULL, on_exited, g_rc_box_acquire (child));
   return child;
+}
+
+/* Starts eap-download with @args (NULL-terminated, without argv[0]). */
+static Child *
+child_spawn (const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (gpointer) eap_download_path ());
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  return child_spawn_argv ((const char * const *) argv->pdata);
 }
 
 static gboolean
@@ -426,6 +435,74 @@ test_404_fails_with_reason (void)
   remove_dir (dir);
 }
 
+/* The marker the script below prints once the tmpfs is mounted, and the
+ * one before the listing of what the run left in it. */
+#define IN_TMPFS     "-- in a 64 KiB tmpfs\n"
+#define LEFT_BEHIND  "-- left in the folder:\n"
+
+/* A 1 MiB body into a 64 KiB tmpfs: the write fails with ENOSPC. The
+ * tmpfs is mounted over @dir in a user and mount namespace of the child's
+ * own (unshare -rm), so it exists only in there, and the listing of what
+ * the run left in it is printed from inside. LC_ALL=C: the reason's
+ * g_strerror() text is the English one. No unshare, no user namespaces or
+ * no tmpfs fails the test: it must not pass unseen. */
+static void
+test_full_disk_fails_cleanly (void)
+{
+  static const char script[] =
+    "mount -t tmpfs -o size=64k tmpfs \"$1\" || exit 125\n"
+    "printf '%s' '" IN_TMPFS "'\n"
+    "LC_ALL=C \"$2\" -o \"$1\" \"$3\"; rc=$?\n"
+    "printf '%s' '" LEFT_BEHIND "'\n"
+    "ls -A \"$1\"\n"
+    "exit $rc\n";
+  g_autoptr(DemoServer) server = start_server ();
+  g_autofree char *dir = make_dir ();
+  g_autofree char *uri = NULL;
+  g_autofree char *listing = NULL;
+  g_autoptr(Child) child = NULL;
+  const char *left;
+  int status;
+
+  demo_server_add_file (server, "/big.bin", 1 * MiB, FALSE, 0, -1);
+  uri = demo_server_dup_uri (server, "/big.bin");
+
+  {
+    const char *argv[] = { "unshare", "-rm", "sh", "-c", script, "sh",
+                           dir, eap_download_path (), uri, NULL };
+
+    child = child_spawn_argv (argv);
+  }
+
+  status = child_wait (child, CHILD_TIMEOUT_MS);
+  if (!g_str_has_prefix (child->out->str, IN_TMPFS))
+    {
+      fprintf (stderr, "\nunshare -rm could not run eap-download in a tmpfs (exit %d): this "
+               "test needs unshare(1), user and mount namespaces, and tmpfs\n"
+               "stdout:\n%s\nstderr:\n%s\n", status, child->out->str, child->err->str);
+      CU_FAIL ("unshare -rm with a tmpfs is unavailable: the full disk was not tested");
+      remove_dir (dir);
+      return;
+    }
+
+  CU_ASSERT_EQUAL (status, 1);
+  /* One reason line, naming the URL, with the message of ENOSPC. */
+  CU_ASSERT_EQUAL (count_lines (child->err->str), 1);
+  CU_ASSERT_PTR_NOT_NULL (strstr (child->err->str, uri));
+  CU_ASSERT_PTR_NOT_NULL (strstr (child->err->str, "No space left on device"));
+  /* Nothing in the full folder: no partial, no temporary file. */
+  left = strstr (child->out->str, LEFT_BEHIND);
+  CU_ASSERT_STRING_EQUAL (left != NULL ? left : "(no listing)", LEFT_BEHIND);
+  /* And the tmpfs really was on top: nothing reached @dir itself. */
+  listing = list_dir (dir);
+  CU_ASSERT_STRING_EQUAL (listing, "");
+
+  if (status != 1 || count_lines (child->err->str) != 1 || g_strcmp0 (left, LEFT_BEHIND) != 0)
+    fprintf (stderr, "\n[exit %d]\nstdout:\n%s\nstderr:\n%s\n",
+             status, child->out->str, child->err->str);
+  remove_dir (dir);
+}
+
 static void
 test_refused_connection_fails (void)
 {
@@ -573,6 +650,8 @@ static CU_TestInfo download_tests[] = {
   { "several URLs at once: exit 0, right names and contents, no leftovers", test_downloads_succeed },
   { "two URLs with one file name get file and file.1", test_same_name_twice },
   { "a 404: exit 1, one reason line, nothing written for it", test_404_fails_with_reason },
+  { "R12 R54 R57 a full disk: one clear reason, exit 1, nothing left behind",
+    test_full_disk_fails_cleanly },
   { "a refused connection: exit 1 with a reason, --quiet prints nothing else",
     test_refused_connection_fails },
   { "usage errors exit 2", test_usage_errors },
