@@ -15,60 +15,13 @@ runs a GLib.MainLoop that a timeout fails. The last line is `N passed, N failed`
 
 import sys
 import threading
-import traceback
 
-try:
-    import gi
-except ImportError as e:              # no python3-gi: nothing to test here
-    print(f"skipped: {e}")
-    print("0 passed, 0 failed")
-    sys.exit(77)
-
-gi.require_version("GLib", "2.0")
-gi.require_version("Gio", "2.0")
-gi.require_version("Eap", "1.0")
+import eaptest  # noqa: E402
+from eaptest import Failure, check, run_loop_until, wake  # noqa: E402
 from gi.repository import Eap, Gio, GLib, GObject  # noqa: E402
 
 TIMEOUT_MS = 5000
 MAIN_THREAD = threading.get_ident()
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-
-
-_waiting = []   # (done, loop) of the running run_loop_until()
-
-
-def poke():
-    """Re-checks the condition of the running loop. Call it in the main
-    thread (signal handlers) or through GLib.idle_add() from a worker."""
-    if _waiting and _waiting[-1][0]():
-        _waiting[-1][1].quit()
-    return GLib.SOURCE_REMOVE
-
-
-def run_loop_until(done, what):
-    """Runs a main loop on the global default context (the context the
-    worker captures: nothing is pushed) until done(), re-checked at every
-    poke(), or until the deadline."""
-    if done():
-        return
-    loop = GLib.MainLoop()
-    timeout = GLib.timeout_add(TIMEOUT_MS, lambda: loop.quit() or GLib.SOURCE_REMOVE)
-    _waiting.append((done, loop))
-    try:
-        loop.run()
-    finally:
-        _waiting.pop()
-        if GLib.MainContext.default().find_source_by_id(timeout):
-            GLib.source_remove(timeout)
-    check(done(), f"timed out after {TIMEOUT_MS} ms waiting for {what}")
 
 
 def test_run_worker_async_python_handler():
@@ -95,7 +48,7 @@ def test_run_worker_async_python_handler():
     def on_completed(w, a):
         events.append(("completed", a, a.get_user_state(), threading.get_ident(),
                        w.get_is_busy()))
-        poke()
+        wake()
 
     worker.connect("do-work", do_work)
     worker.connect("progress-changed::run-worker", on_progress)
@@ -105,7 +58,7 @@ def test_run_worker_async_python_handler():
     check(worker.get_is_busy(), "is-busy while running")
     check(not events, "nothing emitted inside run_worker_async (R13)")
 
-    run_loop_until(lambda: any(e[0] == "completed" for e in events), "completed")
+    run_loop_until(lambda: any(e[0] == "completed" for e in events), "completed", TIMEOUT_MS)
 
     completed = [e for e in events if e[0] == "completed"]
     progress = [e for e in events if e[0] == "progress"]
@@ -139,15 +92,15 @@ def test_cancel_one_by_user_state():
     entered = []
     completed = {}
 
-    def wake(*_):
+    def open_gate_check(*_):
         with cond:
             cond.notify_all()
 
     def do_work(w, args):
         cancellable = args.get_cancellable()
-        handler = cancellable.connect(wake)   # Gio override: g_cancellable_connect()
+        handler = cancellable.connect(open_gate_check)   # Gio override: g_cancellable_connect()
         entered.append(args.get_user_state())
-        GLib.idle_add(poke)
+        wake()                                   # the test waits for this, in the main context
         with cond:       # the gate: opened by the test, or the run cancelled
             cond.wait_for(lambda: state["open"] or cancellable.is_cancelled(),
                           timeout=TIMEOUT_MS / 1000)
@@ -158,7 +111,7 @@ def test_cancel_one_by_user_state():
 
     def on_completed(w, a):
         completed[a.get_user_state()] = a
-        poke()
+        wake()
 
     worker.connect("do-work", do_work)
     worker.connect("completed::run-worker", on_completed)
@@ -172,14 +125,14 @@ def test_cancel_one_by_user_state():
         check(e.matches(Gio.io_error_quark(), Gio.IOErrorEnum.INVALID_ARGUMENT),
               f"duplicate refused with {e.domain}:{e.code}")
 
-    run_loop_until(lambda: len(entered) == 2, "both runs to start")
+    run_loop_until(lambda: len(entered) == 2, "both runs to start", TIMEOUT_MS)
     worker.cancel_async(2)
-    run_loop_until(lambda: 2 in completed, "the cancelled run")
+    run_loop_until(lambda: 2 in completed, "the cancelled run", TIMEOUT_MS)
     check(1 not in completed, "the other run is untouched")
     with cond:
         state["open"] = True
         cond.notify_all()
-    run_loop_until(lambda: 1 in completed, "the other run")
+    run_loop_until(lambda: 1 in completed, "the other run", TIMEOUT_MS)
 
     cancelled = completed[2]
     check(cancelled.get_cancelled() and cancelled.get_error() is None,
@@ -208,11 +161,11 @@ def test_errors_and_work_func():
     handler = worker.connect("do-work", do_work)
     def on_completed(w, a):
         completed[a.get_user_state()] = a
-        poke()
+        wake()
 
     worker.connect("completed::run-worker", on_completed)
     check(worker.run_worker_async(None, 1), "run 1 accepted")
-    run_loop_until(lambda: 1 in completed, "run 1")
+    run_loop_until(lambda: 1 in completed, "run 1", TIMEOUT_MS)
     worker.disconnect(handler)
 
     def raising_func(args, *user_data):
@@ -224,10 +177,10 @@ def test_errors_and_work_func():
 
     worker.set_work_func(raising_func)
     check(worker.run_worker_async(None, 2), "run 2 accepted")
-    run_loop_until(lambda: 2 in completed, "run 2")
+    run_loop_until(lambda: 2 in completed, "run 2", TIMEOUT_MS)
     worker.set_work_func(buggy_func)
     check(worker.run_worker_async(None, 3), "run 3 accepted")
-    run_loop_until(lambda: 3 in completed, "run 3")
+    run_loop_until(lambda: 3 in completed, "run 3", TIMEOUT_MS)
 
     for user_state, domain, code in ((1, Gio.io_error_quark(), Gio.IOErrorEnum.NOT_FOUND),
                                      (2, Gio.io_error_quark(), Gio.IOErrorEnum.PERMISSION_DENIED),
@@ -283,21 +236,5 @@ TESTS = [
 ]
 
 
-def main():
-    passed = failed = 0
-    for test in TESTS:
-        try:
-            test()
-        except Exception:               # Failure, GLib.Error, a bug in the test
-            failed += 1
-            print(f"FAIL {test.__name__}")
-            traceback.print_exc(file=sys.stdout)
-        else:
-            passed += 1
-            print(f"ok   {test.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(eaptest.main(TESTS))

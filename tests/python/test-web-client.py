@@ -21,18 +21,9 @@ import shutil
 import sys
 import tempfile
 import threading
-import traceback
 
-try:
-    import gi
-except ImportError as e:              # no python3-gi: nothing to test here
-    print(f"skipped: {e}")
-    print("0 passed, 0 failed")
-    sys.exit(77)
-
-gi.require_version("GLib", "2.0")
-gi.require_version("Gio", "2.0")
-gi.require_version("Eap", "1.0")
+import eaptest  # noqa: E402
+from eaptest import Failure, check, wake  # noqa: E402
 from gi.repository import Eap, Gio, GLib  # noqa: E402
 
 TIMEOUT_MS = 10000
@@ -46,15 +37,6 @@ FILES = {
 STALL_SIZE = 1024 * 1024
 stall_release = threading.Event()   # set by the test's cleanup
 stall_started = threading.Event()   # set once half the body is out
-
-
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -72,6 +54,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"x" * (STALL_SIZE // 2))
             self.wfile.flush()
             stall_started.set()
+            wake()
             # Stall until the test is done with us, or give up.
             stall_release.wait(timeout=TIMEOUT_MS / 1000)
             self.close_connection = True
@@ -110,33 +93,7 @@ SERVER = None
 
 
 def run_loop_until(done, what):
-    """Runs a main loop on the global default context (the one every
-    operation captures: nothing is pushed) until done() is true after an
-    event, or until the deadline fails the test."""
-    loop = GLib.MainLoop()
-    state = {"timed_out": False}
-
-    def on_timeout():
-        state["timed_out"] = True
-        loop.quit()
-        return GLib.SOURCE_REMOVE
-
-    def poll():                       # re-check after every dispatched batch
-        if done():
-            loop.quit()
-            return GLib.SOURCE_REMOVE
-        return GLib.SOURCE_CONTINUE
-
-    if done():
-        return
-    timeout = GLib.timeout_add(TIMEOUT_MS, on_timeout)
-    checker = GLib.timeout_add(5, poll)
-    loop.run()
-    for source in (timeout, checker):
-        if GLib.MainContext.default().find_source_by_id(source):
-            GLib.source_remove(source)
-    check(not state["timed_out"] and done(),
-          f"timed out after {TIMEOUT_MS} ms waiting for {what}")
+    eaptest.run_loop_until(done, what, TIMEOUT_MS)
 
 
 def test_download_file_async():
@@ -298,21 +255,9 @@ TESTS = [
 
 def main():
     global SERVER
-    passed = failed = 0
     with Server() as server:
         SERVER = server
-        for test in TESTS:
-            try:
-                test()
-            except Exception:               # Failure, GLib.Error, a bug in the test
-                failed += 1
-                print(f"FAIL {test.__name__}")
-                traceback.print_exc(file=sys.stdout)
-            else:
-                passed += 1
-                print(f"ok   {test.__name__}")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+        return eaptest.main(TESTS)
 
 
 if __name__ == "__main__":
