@@ -100,7 +100,7 @@
  *     g_printerr ("not started: %s\n", error->message);
  * ```
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 /* The work of a worker, shared by reference so that replacing it while runs
@@ -233,7 +233,7 @@ eap_background_worker_class_init (EapBackgroundWorkerClass *klass)
    * result. Catch it and call [method@Eap.DoWorkArgs.take_error], or use a
    * work function, where an exception fails the run.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[DO_WORK] =
     g_signal_new ("do-work",
@@ -260,7 +260,7 @@ eap_background_worker_init (EapBackgroundWorker *self)
  *
  * Returns: (transfer full): a new [class@Eap.BackgroundWorker]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapBackgroundWorker *
 eap_background_worker_new (void)
@@ -290,7 +290,7 @@ eap_background_worker_new (void)
  * disposes of the worker, or, when a run was the last user, in the main
  * context the run completes in.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_background_worker_set_work_func (EapBackgroundWorker *self,
@@ -508,7 +508,7 @@ get_pool (void)
  *
  * Returns: %TRUE if the run was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_background_worker_run_worker_async (EapBackgroundWorker  *self,
@@ -583,7 +583,7 @@ eap_background_worker_run_worker_async (EapBackgroundWorker  *self,
  * Returns: %TRUE on success, %FALSE with @error set on failure or
  *   cancellation
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_background_worker_run_worker (EapBackgroundWorker  *self,

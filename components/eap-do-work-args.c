@@ -26,7 +26,7 @@
  * or an error or reporting progress then is a programming error
  * (`g_critical()`), as posting to a finished .NET `AsyncOperation` is.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapDoWorkArgs
 {
@@ -153,7 +153,7 @@ lock_unsealed (EapDoWorkArgs *self,
  * Returns: (nullable) (transfer none): the argument, or `NULL` when the run
  *   was started without one
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 eap_do_work_args_get_argument (EapDoWorkArgs *self)
@@ -173,7 +173,7 @@ eap_do_work_args_get_argument (EapDoWorkArgs *self)
  *
  * Returns: (nullable) (transfer none): the user state
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gpointer
 eap_do_work_args_get_user_state (EapDoWorkArgs *self)
@@ -194,7 +194,7 @@ eap_do_work_args_get_user_state (EapDoWorkArgs *self)
  *
  * Returns: (transfer none): the cancellable; never `NULL`
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GCancellable *
 eap_do_work_args_get_cancellable (EapDoWorkArgs *self)
@@ -215,7 +215,7 @@ eap_do_work_args_get_cancellable (EapDoWorkArgs *self)
  *
  * Returns: %TRUE if a cancel was requested
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_do_work_args_is_cancellation_pending (EapDoWorkArgs *self)
@@ -234,7 +234,7 @@ eap_do_work_args_is_cancellation_pending (EapDoWorkArgs *self)
  * same as [method@Eap.DoWorkArgs.report_progress_full] with @percentage out
  * of 100.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_do_work_args_report_progress (EapDoWorkArgs *self,
@@ -260,7 +260,7 @@ eap_do_work_args_report_progress (EapDoWorkArgs *self,
  * The blocking [method@Eap.BackgroundWorker.run_worker] has no operation
  * and emits nothing, so there the report is dropped.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_do_work_args_report_progress_full (EapDoWorkArgs *self,
@@ -290,7 +290,7 @@ eap_do_work_args_report_progress_full (EapDoWorkArgs *self,
  * call replaces it. A run with a result completes successfully even if a
  * cancel arrived after the result was set.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_do_work_args_set_result (EapDoWorkArgs *self,
@@ -326,7 +326,7 @@ eap_do_work_args_set_result (EapDoWorkArgs *self,
  * result: the run completes with the error. A %G_IO_ERROR_CANCELLED error
  * makes the run complete as cancelled.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_do_work_args_take_error (EapDoWorkArgs *self,
@@ -357,7 +357,7 @@ eap_do_work_args_take_error (EapDoWorkArgs *self,
  * Fails the run with a copy of @error. See
  * [method@Eap.DoWorkArgs.take_error].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_do_work_args_set_error (EapDoWorkArgs *self,

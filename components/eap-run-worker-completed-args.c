@@ -19,7 +19,7 @@
  * [class@Eap.BackgroundWorker], as .NET's `RunWorkerCompletedEventArgs`:
  * the outcome (error, cancelled) and the result the work set.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapRunWorkerCompletedArgs
 {
@@ -92,7 +92,7 @@ _eap_run_worker_completed_args_new (GError *error,
  *
  * Returns: (nullable) (transfer none): the result, owned by @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GValue *
 eap_run_worker_completed_args_get_result (EapRunWorkerCompletedArgs  *self,

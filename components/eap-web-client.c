@@ -114,7 +114,7 @@
  *     g_printerr ("not started: %s\n", error->message);
  * ```
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 #define BUFFER_SIZE                 (64 * 1024)
@@ -168,7 +168,7 @@ G_DEFINE_FINAL_TYPE (EapWebClient, eap_web_client, EAP_TYPE_COMPONENT)
  *
  * Returns: the error domain of HTTP failures
  *
- * Since: 1.0
+ * Since: 0.1
  */
 G_DEFINE_QUARK (eap-http-error-quark, eap_http_error)
 
@@ -347,7 +347,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * A `User-Agent` set with [method@Eap.WebClient.set_request_header]
    * wins over it. `NULL` or an empty string sends none.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_USER_AGENT] =
     g_param_spec_string ("user-agent", NULL, NULL,
@@ -363,7 +363,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * waits for ever. It is libsoup's `SoupSession:timeout`, so it bounds each
    * wait, not the whole transfer. Default: 60.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL,
@@ -377,7 +377,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * How many connections the client opens to one host at the most;
    * further transfers to it wait for a free connection. Default: 6.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_CONNECTIONS_PER_HOST] =
     g_param_spec_uint ("max-connections-per-host", NULL, NULL,
@@ -391,7 +391,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * How many redirects one transfer follows; one more fails it with
    * %EAP_HTTP_ERROR_TOO_MANY_REDIRECTS. 0 follows none. Default: 20.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_MAX_REDIRECTS] =
     g_param_spec_uint ("max-redirects", NULL, NULL,
@@ -407,7 +407,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * checked: a server whose certificate does not verify fails the
    * transfer with a %G_TLS_ERROR.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TLS_DATABASE] =
     g_param_spec_object ("tls-database", NULL, NULL,
@@ -429,7 +429,7 @@ eap_web_client_class_init (EapWebClientClass *klass)
    * %EAP_HTTP_ERROR_RANGE_NOT_SATISFIABLE and removes the partial file, so
    * the next try starts from scratch. Default: `FALSE`.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_RESUME] =
     g_param_spec_boolean ("resume", NULL, NULL,
@@ -458,7 +458,7 @@ eap_web_client_init (EapWebClient *self)
  *
  * Returns: (transfer full): a new [class@Eap.WebClient]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapWebClient *
 eap_web_client_new (void)
@@ -521,7 +521,7 @@ get_uint (EapWebClient *self,
  *
  * Returns: (nullable): the user agent, valid until it is changed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_web_client_get_user_agent (EapWebClient *self)
@@ -545,7 +545,7 @@ eap_web_client_get_user_agent (EapWebClient *self)
  * Sets the [property@Eap.WebClient:user-agent] of the transfers started
  * after this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_user_agent (EapWebClient *self,
@@ -576,7 +576,7 @@ eap_web_client_set_user_agent (EapWebClient *self,
  *
  * Returns: the timeout in seconds, 0 for none
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_web_client_get_timeout (EapWebClient *self)
@@ -594,7 +594,7 @@ eap_web_client_get_timeout (EapWebClient *self)
  * Sets the [property@Eap.WebClient:timeout] of the transfers started after
  * this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_timeout (EapWebClient *self,
@@ -613,7 +613,7 @@ eap_web_client_set_timeout (EapWebClient *self,
  *
  * Returns: the most connections to one host
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_web_client_get_max_connections_per_host (EapWebClient *self)
@@ -631,7 +631,7 @@ eap_web_client_get_max_connections_per_host (EapWebClient *self)
  * Sets the [property@Eap.WebClient:max-connections-per-host] of the
  * transfers started after this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_max_connections_per_host (EapWebClient *self,
@@ -652,7 +652,7 @@ eap_web_client_set_max_connections_per_host (EapWebClient *self,
  *
  * Returns: the most redirects one transfer follows
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_web_client_get_max_redirects (EapWebClient *self)
@@ -670,7 +670,7 @@ eap_web_client_get_max_redirects (EapWebClient *self)
  * Sets the [property@Eap.WebClient:max-redirects] of the transfers started
  * after this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_max_redirects (EapWebClient *self,
@@ -698,7 +698,7 @@ eap_web_client_set_max_redirects (EapWebClient *self,
  * Returns: (transfer none) (nullable): the database, or `NULL` for the
  *   system's
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GTlsDatabase *
 eap_web_client_get_tls_database (EapWebClient *self)
@@ -723,7 +723,7 @@ eap_web_client_get_tls_database (EapWebClient *self)
  * Sets the [property@Eap.WebClient:tls-database] of the transfers started
  * after this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_tls_database (EapWebClient *self,
@@ -752,7 +752,7 @@ eap_web_client_set_tls_database (EapWebClient *self,
  *
  * Returns: whether failed downloads are kept to be continued
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_get_resume (EapWebClient *self)
@@ -776,7 +776,7 @@ eap_web_client_get_resume (EapWebClient *self)
  * Sets the [property@Eap.WebClient:resume] of the downloads started after
  * this call.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_resume (EapWebClient *self,
@@ -806,7 +806,7 @@ eap_web_client_set_resume (EapWebClient *self,
  * replacing any earlier value of it (`Accept`, `Authorization`,
  * `User-Agent`…). It is sent again after redirects, to whatever host.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_web_client_set_request_header (EapWebClient *self,
@@ -834,7 +834,7 @@ eap_web_client_set_request_header (EapWebClient *self,
  * Returns: (nullable): its value, valid until it is changed, or `NULL`
  *   when it is not set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_web_client_get_request_header (EapWebClient *self,
@@ -1953,7 +1953,7 @@ run_blocking (EapWebClient  *self,
  *
  * Returns: %TRUE if the operation was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_download_file_async (EapWebClient  *self,
@@ -1985,7 +1985,7 @@ eap_web_client_download_file_async (EapWebClient  *self,
  *
  * Returns: %TRUE if the operation was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_download_bytes_async (EapWebClient  *self,
@@ -2018,7 +2018,7 @@ eap_web_client_download_bytes_async (EapWebClient  *self,
  *
  * Returns: %TRUE if the operation was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_download_string_async (EapWebClient  *self,
@@ -2054,7 +2054,7 @@ eap_web_client_download_string_async (EapWebClient  *self,
  *
  * Returns: %TRUE if the operation was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_upload_bytes_async (EapWebClient  *self,
@@ -2094,7 +2094,7 @@ eap_web_client_upload_bytes_async (EapWebClient  *self,
  *
  * Returns: %TRUE if the operation was accepted, %FALSE with @error set if not
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_upload_file_async (EapWebClient  *self,
@@ -2129,7 +2129,7 @@ eap_web_client_upload_file_async (EapWebClient  *self,
  * Returns: %TRUE on success, %FALSE with @error set on failure or
  *   cancellation
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_web_client_download_file (EapWebClient  *self,
@@ -2163,7 +2163,7 @@ eap_web_client_download_file (EapWebClient  *self,
  *
  * Returns: (transfer full): the body, or `NULL` with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 eap_web_client_download_bytes (EapWebClient  *self,
@@ -2196,7 +2196,7 @@ eap_web_client_download_bytes (EapWebClient  *self,
  *
  * Returns: (transfer full): the text in UTF-8, or `NULL` with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char *
 eap_web_client_download_string (EapWebClient  *self,
@@ -2232,7 +2232,7 @@ eap_web_client_download_string (EapWebClient  *self,
  *
  * Returns: (transfer full): the response body, or `NULL` with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 eap_web_client_upload_bytes (EapWebClient  *self,
@@ -2271,7 +2271,7 @@ eap_web_client_upload_bytes (EapWebClient  *self,
  *
  * Returns: (transfer full): the response body, or `NULL` with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 eap_web_client_upload_file (EapWebClient  *self,

@@ -40,7 +40,7 @@ G_BEGIN_DECLS
  * the named values are the ones that are not plain status codes or that
  * deserve a name.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {

@@ -21,7 +21,7 @@
  * transport error (refused connection, unknown host, TLS) has status 0 and
  * no headers. The URI is the last one requested, after redirects.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef struct
 {
@@ -95,7 +95,7 @@ eap_web_completed_args_class_init (EapWebCompletedArgsClass *klass)
    * The URI of the last request, after redirects; a URI that was not
    * valid is given as it was passed.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_URI] =
     g_param_spec_string ("uri", NULL, NULL,
@@ -107,7 +107,7 @@ eap_web_completed_args_class_init (EapWebCompletedArgsClass *klass)
    *
    * The HTTP status code of the last response, or 0 when there was none.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_STATUS] =
     g_param_spec_uint ("status", NULL, NULL,
@@ -120,7 +120,7 @@ eap_web_completed_args_class_init (EapWebCompletedArgsClass *klass)
    * The reason phrase of the last response ("OK", "Not Found"), or `NULL`
    * when there was none.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_REASON_PHRASE] =
     g_param_spec_string ("reason-phrase", NULL, NULL,
@@ -178,7 +178,7 @@ _eap_web_completed_args_new (GType               args_type,
  * Returns: (nullable): the URI; a URI that was not valid is given as it
  *   was passed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_web_completed_args_get_uri (EapWebCompletedArgs *self)
@@ -199,7 +199,7 @@ eap_web_completed_args_get_uri (EapWebCompletedArgs *self)
  *
  * Returns: the status code, or 0 when no response arrived
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_web_completed_args_get_status (EapWebCompletedArgs *self)
@@ -220,7 +220,7 @@ eap_web_completed_args_get_status (EapWebCompletedArgs *self)
  *
  * Returns: (nullable): the reason phrase, or `NULL` when no response arrived
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_web_completed_args_get_reason_phrase (EapWebCompletedArgs *self)
@@ -244,7 +244,7 @@ eap_web_completed_args_get_reason_phrase (EapWebCompletedArgs *self)
  * Returns: (nullable): the value, or `NULL` when the response had no such
  *   header or there was no response
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_web_completed_args_get_response_header (EapWebCompletedArgs *self,
@@ -274,7 +274,7 @@ eap_web_completed_args_get_response_header (EapWebCompletedArgs *self,
  * Returns: (transfer full) (array zero-terminated=1): the names, an empty
  *   array when there was no response
  *
- * Since: 1.0
+ * Since: 0.1
  */
 char **
 eap_web_completed_args_dup_response_header_names (EapWebCompletedArgs *self)
@@ -313,7 +313,7 @@ eap_web_completed_args_dup_response_header_names (EapWebCompletedArgs *self)
  * The completed args of [method@Eap.WebClient.download_file_async]
  * (operation `download-file`).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapDownloadFileCompletedArgs
 {
@@ -370,7 +370,7 @@ _eap_download_file_completed_args_set (EapDownloadFileCompletedArgs *self,
  *
  * Returns: (nullable) (type filename): the path, owned by @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_download_file_completed_args_get_path (EapDownloadFileCompletedArgs  *self,
@@ -395,7 +395,7 @@ eap_download_file_completed_args_get_path (EapDownloadFileCompletedArgs  *self,
  *
  * Returns: the size, or -1 with @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_download_file_completed_args_get_size (EapDownloadFileCompletedArgs  *self,
@@ -416,7 +416,7 @@ eap_download_file_completed_args_get_size (EapDownloadFileCompletedArgs  *self,
  * The completed args of [method@Eap.WebClient.download_bytes_async]
  * (operation `download-bytes`).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapDownloadBytesCompletedArgs
 {
@@ -469,7 +469,7 @@ _eap_download_bytes_completed_args_set (EapDownloadBytesCompletedArgs *self,
  *
  * Returns: (nullable) (transfer none): the body, owned by @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 eap_download_bytes_completed_args_get_bytes (EapDownloadBytesCompletedArgs  *self,
@@ -490,7 +490,7 @@ eap_download_bytes_completed_args_get_bytes (EapDownloadBytesCompletedArgs  *sel
  * The completed args of [method@Eap.WebClient.download_string_async]
  * (operation `download-string`).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapDownloadStringCompletedArgs
 {
@@ -544,7 +544,7 @@ _eap_download_string_completed_args_set (EapDownloadStringCompletedArgs *self,
  *
  * Returns: (nullable): the text, owned by @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_download_string_completed_args_get_text (EapDownloadStringCompletedArgs  *self,
@@ -566,7 +566,7 @@ eap_download_string_completed_args_get_text (EapDownloadStringCompletedArgs  *se
  * (operation `upload-bytes`) and [method@Eap.WebClient.upload_file_async]
  * (operation `upload-file`).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapUploadCompletedArgs
 {
@@ -619,7 +619,7 @@ _eap_upload_completed_args_set (EapUploadCompletedArgs *self,
  *
  * Returns: (nullable) (transfer none): the response body, owned by @self
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GBytes *
 eap_upload_completed_args_get_response (EapUploadCompletedArgs  *self,

@@ -30,7 +30,7 @@
  * of the bytes to send plus the total bytes of the response, when both of
  * those are known, and -1 otherwise.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 struct _EapWebProgressArgs
 {
@@ -95,7 +95,7 @@ eap_web_progress_args_class_init (EapWebProgressArgsClass *klass)
    * The bytes of the response body received so far, after decoding. A
    * resumed download counts the bytes it already had on disk.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_BYTES_RECEIVED] =
     g_param_spec_int64 ("bytes-received", NULL, NULL,
@@ -108,7 +108,7 @@ eap_web_progress_args_class_init (EapWebProgressArgsClass *klass)
    * The size of the response body, or -1 when it is unknown (no
    * `Content-Length`, or a compressed body).
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TOTAL_BYTES] =
     g_param_spec_int64 ("total-bytes", NULL, NULL,
@@ -120,7 +120,7 @@ eap_web_progress_args_class_init (EapWebProgressArgsClass *klass)
    *
    * The bytes of the request body sent so far (0 for downloads).
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_BYTES_SENT] =
     g_param_spec_int64 ("bytes-sent", NULL, NULL,
@@ -132,7 +132,7 @@ eap_web_progress_args_class_init (EapWebProgressArgsClass *klass)
    *
    * The size of the request body (0 for downloads).
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TOTAL_BYTES_TO_SEND] =
     g_param_spec_int64 ("total-bytes-to-send", NULL, NULL,
@@ -181,7 +181,7 @@ _eap_web_progress_args_new (gint64 bytes_received,
  *
  * Returns: the bytes received
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_web_progress_args_get_bytes_received (EapWebProgressArgs *self)
@@ -199,7 +199,7 @@ eap_web_progress_args_get_bytes_received (EapWebProgressArgs *self)
  *
  * Returns: the size, or -1 when it is unknown
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_web_progress_args_get_total_bytes (EapWebProgressArgs *self)
@@ -217,7 +217,7 @@ eap_web_progress_args_get_total_bytes (EapWebProgressArgs *self)
  *
  * Returns: the bytes sent
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_web_progress_args_get_bytes_sent (EapWebProgressArgs *self)
@@ -235,7 +235,7 @@ eap_web_progress_args_get_bytes_sent (EapWebProgressArgs *self)
  *
  * Returns: the size of the request body, 0 for downloads
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_web_progress_args_get_total_bytes_to_send (EapWebProgressArgs *self)

@@ -41,7 +41,7 @@
  * The object never changes once it has been emitted, and stays valid for as
  * long as somebody holds a reference to it.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 typedef struct
@@ -155,7 +155,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    * never changes again. A %G_IO_ERROR_CANCELLED error is turned into
    * [property@Eap.CompletedArgs:cancelled] at completion.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   /* Not construct-only: construct properties cost every operation a
    * default-value pass through set_property (see bench/). */
@@ -174,7 +174,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    * Like `error`, it is set when the args are made and never changes once
    * the operation has completed with them.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_CANCELLED] =
     g_param_spec_boolean ("cancelled", NULL, NULL,
@@ -187,7 +187,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    *
    * Exactly the `user_state` pointer the operation was started with.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_USER_STATE] =
     g_param_spec_pointer ("user-state", NULL, NULL,
@@ -200,7 +200,7 @@ eap_completed_args_class_init (EapCompletedArgsClass *klass)
    * The name of the operation, which is also the detail of the
    * `completed` signal, such as `run-worker`.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_OPERATION_NAME] =
     g_param_spec_string ("operation-name", NULL, NULL,
@@ -226,7 +226,7 @@ eap_completed_args_init (EapCompletedArgs *self)
  *
  * Returns: (transfer full): a new [class@Eap.CompletedArgs]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapCompletedArgs *
 eap_completed_args_new (const GError *error)
@@ -248,7 +248,7 @@ eap_completed_args_new (const GError *error)
  * Returns: (transfer none) (nullable): the error, or `NULL` when the
  *   operation succeeded or was cancelled
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const GError *
 eap_completed_args_get_error (EapCompletedArgs *self)
@@ -270,7 +270,7 @@ eap_completed_args_get_error (EapCompletedArgs *self)
  *
  * Returns: `TRUE` if the operation was cancelled
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_completed_args_get_cancelled (EapCompletedArgs *self)
@@ -292,7 +292,7 @@ eap_completed_args_get_cancelled (EapCompletedArgs *self)
  *
  * Returns: (transfer none) (nullable): the user state pointer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gpointer
 eap_completed_args_get_user_state (EapCompletedArgs *self)
@@ -314,7 +314,7 @@ eap_completed_args_get_user_state (EapCompletedArgs *self)
  *
  * Returns: (transfer none) (nullable): the operation name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_completed_args_get_operation_name (EapCompletedArgs *self)
@@ -341,7 +341,7 @@ eap_completed_args_get_operation_name (EapCompletedArgs *self)
  * Returns: `TRUE` if the operation succeeded, `FALSE` with @error set
  *   otherwise
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_completed_args_propagate_error (EapCompletedArgs  *self,

@@ -56,7 +56,7 @@
  * }
  * ```
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 typedef struct
@@ -180,7 +180,7 @@ eap_component_class_init (EapComponentClass *klass)
    * new operation may start at once. Changes are notified in the context
    * of the operation that caused them.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_IS_BUSY] =
     g_param_spec_boolean ("is-busy", NULL, NULL,
@@ -198,7 +198,7 @@ eap_component_class_init (EapComponentClass *klass)
    * with the newest values. A change applies to operations started after
    * it.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PROGRESS_INTERVAL] =
     g_param_spec_uint ("progress-interval", NULL, NULL,
@@ -215,7 +215,7 @@ eap_component_class_init (EapComponentClass *klass)
    * any thread, so this property is not notified: the `completed` of each
    * operation it cancelled tells the story in the right context.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_CLOSED] =
     g_param_spec_boolean ("closed", NULL, NULL,
@@ -243,7 +243,7 @@ eap_component_class_init (EapComponentClass *klass)
    * operation. The detail is the operation's name: connect to
    * `completed::run-worker` for one operation, or to `completed` for all.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[COMPLETED] =
     g_signal_new ("completed",
@@ -266,7 +266,7 @@ eap_component_class_init (EapComponentClass *klass)
    * `completed`, at most once per [property@Eap.Component:progress-interval]
    * with the newest values. The detail is the operation's name.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   signals[PROGRESS_CHANGED] =
     g_signal_new ("progress-changed",
@@ -300,7 +300,7 @@ eap_component_init (EapComponent *self)
  *
  * Returns: `TRUE` while an operation runs
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_component_get_is_busy (EapComponent *self)
@@ -322,7 +322,7 @@ eap_component_get_is_busy (EapComponent *self)
  *
  * Returns: the number of operations whose `completed` has not been emitted
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_component_get_n_operations (EapComponent *self)
@@ -344,7 +344,7 @@ eap_component_get_n_operations (EapComponent *self)
  *
  * Returns: the interval in milliseconds
  *
- * Since: 1.0
+ * Since: 0.1
  */
 guint
 eap_component_get_progress_interval (EapComponent *self)
@@ -365,7 +365,7 @@ eap_component_get_progress_interval (EapComponent *self)
  *
  * Sets [property@Eap.Component:progress-interval].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_component_set_progress_interval (EapComponent *self,
@@ -411,7 +411,7 @@ eap_component_set_progress_interval (EapComponent *self,
  * Returns: (transfer full) (nullable): the new operation, or `NULL` with
  *   @error set
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapOperation *
 eap_component_begin_operation (EapComponent  *self,
@@ -508,7 +508,7 @@ lookup_operation (EapComponent *self,
  * Returns: (transfer full) (nullable): the operation, or `NULL` if none
  *   with @user_state is in flight
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapOperation *
 eap_component_dup_operation (EapComponent *self,
@@ -534,7 +534,7 @@ eap_component_dup_operation (EapComponent *self,
  * `cancelled` set, unless it had finished already. An unknown user state
  * is ignored.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_component_cancel_async (EapComponent *self,
@@ -579,7 +579,7 @@ cancel_all (EapComponent *self,
  * Cancels every operation in flight. Each still completes, on a later
  * dispatch of its own context.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_component_cancel_all (EapComponent *self)
@@ -598,7 +598,7 @@ eap_component_cancel_all (EapComponent *self)
  * one `completed`, with `cancelled` set unless it had finished already.
  * Disposing the component closes it. Closing twice does nothing more.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_component_close (EapComponent *self)
@@ -616,7 +616,7 @@ eap_component_close (EapComponent *self)
  *
  * Returns: `TRUE` once the component is closed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_component_is_closed (EapComponent *self)

@@ -35,7 +35,7 @@ G_BEGIN_DECLS
  * component and the like use [error@Gio.IOErrorEnum] codes instead. New
  * codes may be added; always handle a default.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 typedef enum
 {

@@ -40,7 +40,7 @@
  * [method@Eap.Operation.wait], or turn it into a GIO-style call with
  * [method@Eap.Operation.wait_async].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 enum {
@@ -365,7 +365,7 @@ _eap_operation_notify_busy_soon (EapOperation *self)
  *
  * Returns: (transfer none): the name, such as `run-worker`
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_operation_get_name (EapOperation *self)
@@ -383,7 +383,7 @@ eap_operation_get_name (EapOperation *self)
  *
  * Returns: (transfer none) (nullable): the user state pointer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gpointer
 eap_operation_get_user_state (EapOperation *self)
@@ -403,7 +403,7 @@ eap_operation_get_user_state (EapOperation *self)
  *
  * Returns: (transfer none): the [class@Gio.Cancellable]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GCancellable *
 eap_operation_get_cancellable (EapOperation *self)
@@ -437,7 +437,7 @@ eap_operation_get_cancellable (EapOperation *self)
  *
  * Returns: (transfer none): the [struct@GLib.MainContext]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 GMainContext *
 eap_operation_get_context (EapOperation *self)
@@ -457,7 +457,7 @@ eap_operation_get_context (EapOperation *self)
  * Returns: (transfer full) (nullable): the component, or `NULL` after
  *   completion
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapComponent *
 eap_operation_dup_component (EapOperation *self)
@@ -482,7 +482,7 @@ eap_operation_dup_component (EapOperation *self)
  * its user state. Never blocks and never emits anything before it
  * returns; cancelling a finished operation does nothing.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_cancel (EapOperation *self)
@@ -512,7 +512,7 @@ eap_operation_cancel (EapOperation *self)
  *
  * Returns: `TRUE` once the operation has finished
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_operation_is_completed (EapOperation *self)
@@ -538,7 +538,7 @@ eap_operation_is_completed (EapOperation *self)
  * Returns: (transfer full) (nullable): the completed args, or `NULL`
  *   while the operation is still running
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapCompletedArgs *
 eap_operation_dup_completed_args (EapOperation *self)
@@ -586,7 +586,7 @@ wait_cancelled_cb (GCancellable *cancellable,
  * Returns: `TRUE` if the operation succeeded; `FALSE` with @error set if
  *   it failed, was cancelled, or the wait could not happen
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_operation_wait (EapOperation  *self,
@@ -683,7 +683,7 @@ waiter_cancelled_cb (GCancellable *cancellable,
  * pattern to `_async`/`_finish` code (R8). Finish it with
  * [method@Eap.Operation.wait_finish].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_wait_async (EapOperation        *self,
@@ -747,7 +747,7 @@ eap_operation_wait_async (EapOperation        *self,
  *   operation, or `NULL` with @error set if it failed, was cancelled, or
  *   the wait was cancelled
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapCompletedArgs *
 eap_operation_wait_finish (EapOperation  *self,
@@ -787,7 +787,7 @@ timeout_cb (gpointer data)
  * cancellable is cancelled, and the cancellation its code then reports is
  * turned into %G_IO_ERROR_TIMED_OUT with `cancelled` `FALSE` (R19).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_set_timeout (EapOperation *self,
@@ -870,7 +870,7 @@ store_progress (EapOperation    *self,
  * A report that finds one already waiting costs a lock and two stores.
  * Reporting after [method@Eap.Operation.complete] is a programming error.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_report_progress (EapOperation *self,
@@ -891,7 +891,7 @@ eap_operation_report_progress (EapOperation *self,
  * Like [method@Eap.Operation.report_progress], with a report the component
  * made itself. The operation fills in its name and user state.
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_report_progress_args (EapOperation    *self,
@@ -929,7 +929,7 @@ new_args (EapOperation *self,
  * that type on every path, with its result fields left at their defaults.
  * Call it right after [method@Eap.Component.begin_operation].
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_set_completed_args_type (EapOperation *self,
@@ -961,7 +961,7 @@ eap_operation_set_completed_args_type (EapOperation *self,
  * Returns: `TRUE` if this call completed the operation, `FALSE` (and @args
  *   is dropped) if it had completed already
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_operation_try_complete (EapOperation     *self,
@@ -1013,7 +1013,7 @@ eap_operation_try_complete (EapOperation     *self,
  * [method@Eap.Operation.try_complete]. Completing an operation twice is a
  * programming error: the second call logs a critical and is ignored (R18).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_complete (EapOperation     *self,
@@ -1036,7 +1036,7 @@ eap_operation_complete (EapOperation     *self,
  * by [method@Eap.Operation.set_completed_args_type] (by default
  * [class@Eap.CompletedArgs] itself).
  *
- * Since: 1.0
+ * Since: 0.1
  */
 void
 eap_operation_complete_error (EapOperation *self,
@@ -1060,7 +1060,7 @@ eap_operation_complete_error (EapOperation *self,
  *
  * Returns: `TRUE` if the operation was cancelled and is now completed
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_operation_return_error_if_cancelled (EapOperation *self)

@@ -31,7 +31,7 @@
  * eap_operation_report_progress_args (op, args);
  * ```
  *
- * Since: 1.0
+ * Since: 0.1
  */
 
 typedef struct
@@ -161,7 +161,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    * reported. In `g_object_new()`'s variable arguments pass a `gint64`:
    * `(gint64) done`.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   /* Not construct-only: construct properties cost every report a
    * default-value pass through set_property. */
@@ -178,7 +178,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    * [property@Eap.ProgressArgs:done], a `gint64` set when making the
    * args.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_TOTAL] =
     g_param_spec_int64 ("total", NULL, NULL,
@@ -192,7 +192,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    * `done` as a percentage of `total`, from 0 to 100; 0 when the total is
    * unknown. It never decreases within one operation.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_PERCENTAGE] =
     g_param_spec_int ("percentage", NULL, NULL,
@@ -206,7 +206,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    * `TRUE` when the total is unknown: show a pulsing bar, not a made-up
    * percentage.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_INDETERMINATE] =
     g_param_spec_boolean ("indeterminate", NULL, NULL,
@@ -219,7 +219,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    *
    * The `user_state` the operation was started with.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_USER_STATE] =
     g_param_spec_pointer ("user-state", NULL, NULL,
@@ -232,7 +232,7 @@ eap_progress_args_class_init (EapProgressArgsClass *klass)
    * The name of the operation, the detail of its `progress-changed`
    * signal.
    *
-   * Since: 1.0
+   * Since: 0.1
    */
   properties[PROP_OPERATION_NAME] =
     g_param_spec_string ("operation-name", NULL, NULL,
@@ -261,7 +261,7 @@ eap_progress_args_init (EapProgressArgs *self)
  *
  * Returns: (transfer full): a new [class@Eap.ProgressArgs]
  *
- * Since: 1.0
+ * Since: 0.1
  */
 EapProgressArgs *
 eap_progress_args_new (gint64 done,
@@ -284,7 +284,7 @@ eap_progress_args_new (gint64 done,
  *
  * Returns: 0 to 100; 0 when the total is unknown
  *
- * Since: 1.0
+ * Since: 0.1
  */
 int
 eap_progress_args_get_percentage (EapProgressArgs *self)
@@ -311,7 +311,7 @@ eap_progress_args_get_percentage (EapProgressArgs *self)
  *
  * Returns: the units done
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_progress_args_get_done (EapProgressArgs *self)
@@ -333,7 +333,7 @@ eap_progress_args_get_done (EapProgressArgs *self)
  *
  * Returns: the total, or -1 when it is unknown
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gint64
 eap_progress_args_get_total (EapProgressArgs *self)
@@ -355,7 +355,7 @@ eap_progress_args_get_total (EapProgressArgs *self)
  *
  * Returns: `TRUE` when the total is unknown
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gboolean
 eap_progress_args_get_indeterminate (EapProgressArgs *self)
@@ -377,7 +377,7 @@ eap_progress_args_get_indeterminate (EapProgressArgs *self)
  *
  * Returns: (transfer none) (nullable): the user state pointer
  *
- * Since: 1.0
+ * Since: 0.1
  */
 gpointer
 eap_progress_args_get_user_state (EapProgressArgs *self)
@@ -399,7 +399,7 @@ eap_progress_args_get_user_state (EapProgressArgs *self)
  *
  * Returns: (transfer none) (nullable): the operation name
  *
- * Since: 1.0
+ * Since: 0.1
  */
 const char *
 eap_progress_args_get_operation_name (EapProgressArgs *self)
