@@ -80,38 +80,8 @@ count_calls (gpointer  instance,
   (*n_calls)++;
 }
 
-typedef struct
-{
-  guint             n_calls;
-  EapCompletedArgs *args;   /* (owned) (nullable) */
-  GError           *error;  /* (owned) (nullable) */
-} WaitAsync;
+typedef EapTestWaitAsync WaitAsync;
 
-static void
-wait_async_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  WaitAsync *wa = data;
-
-  wa->n_calls++;
-  g_clear_object (&wa->args);
-  g_clear_error (&wa->error);
-  wa->args = eap_operation_wait_finish (EAP_OPERATION (source), result, &wa->error);
-}
-
-static gboolean
-wait_async_called (gpointer data)
-{
-  return ((WaitAsync *) data)->n_calls > 0;
-}
-
-static void
-wait_async_clear (WaitAsync *wa)
-{
-  g_clear_object (&wa->args);
-  g_clear_error (&wa->error);
-}
 
 /* Asserts that @recorder saw exactly one completion for @user_state and
  * returns its args. */
@@ -452,7 +422,7 @@ test_exactly_once_every_path (void)   /* R15 */
   eap_test_complete_when_cancelled (closed_op);
   disposed_op = eap_test_begin_op (disposing, "path", &disposed_token);
   eap_test_complete_when_cancelled (disposed_op);
-  eap_operation_wait_async (disposed_op, NULL, wait_async_cb, &disposed_wait);
+  eap_operation_wait_async (disposed_op, NULL, eap_test_wait_async_cb, &disposed_wait);
 
   eap_operation_complete (ops[SUCCESS], NULL);
   eap_operation_complete_error (ops[ERROR], eap_test_new_error ());
@@ -466,7 +436,7 @@ test_exactly_once_every_path (void)   /* R15 */
   eap_component_cancel_all (component);
   CU_ASSERT_TRUE (eap_test_recorder_wait_completed (recorder, N_PATHS, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_TRUE (eap_test_recorder_wait_completed (closing_recorder, 1, EAP_TEST_TIMEOUT_MS));
-  CU_ASSERT_TRUE (eap_test_wait_until (wait_async_called, &disposed_wait, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE (eap_test_wait_until (eap_test_wait_async_called, &disposed_wait, EAP_TEST_TIMEOUT_MS));
 
   /* Let anything late show up, then count. */
   eap_component_cancel_all (component);
@@ -494,7 +464,7 @@ test_exactly_once_every_path (void)   /* R15 */
   g_object_unref (closed_op);
   g_object_unref (disposed_op);
   g_object_unref (disposing);
-  wait_async_clear (&disposed_wait);
+  eap_test_wait_async_clear (&disposed_wait);
   eap_test_recorder_free (recorder);
   eap_test_recorder_free (closing_recorder);
 }
@@ -1449,7 +1419,7 @@ test_dispose_with_ops_in_flight (void)   /* R49, R50 */
     {
       ops[i] = eap_test_begin_op (component, "inflight", &tokens[i]);
       eap_test_complete_when_cancelled (ops[i]);
-      eap_operation_wait_async (ops[i], NULL, wait_async_cb, &waits[i]);
+      eap_operation_wait_async (ops[i], NULL, eap_test_wait_async_cb, &waits[i]);
     }
 
   g_object_run_dispose (G_OBJECT (component));
@@ -1457,7 +1427,7 @@ test_dispose_with_ops_in_flight (void)   /* R49, R50 */
     CU_ASSERT_EQUAL (waits[i].n_calls, 0);          /* nothing inside dispose */
 
   for (guint i = 0; i < 3; i++)
-    CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &waits[i], EAP_TEST_TIMEOUT_MS));
+    CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &waits[i], EAP_TEST_TIMEOUT_MS));
   eap_test_drain ();
 
   for (guint i = 0; i < 3; i++)
@@ -1469,7 +1439,7 @@ test_dispose_with_ops_in_flight (void)   /* R49, R50 */
       CU_ASSERT_TRUE (g_error_matches (waits[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
       assert_cancelled (args);
       CU_ASSERT_PTR_EQUAL (eap_completed_args_get_user_state (args), &tokens[i]);
-      wait_async_clear (&waits[i]);
+      eap_test_wait_async_clear (&waits[i]);
     }
 
   /* Disposed: refuses new work (R50). */
@@ -1795,12 +1765,12 @@ test_handler_disposes (void)   /* R51, R49 */
     {
       others[i] = eap_test_begin_op (component, "other", NULL);
       eap_test_complete_when_cancelled (others[i]);
-      eap_operation_wait_async (others[i], NULL, wait_async_cb, &dih.waits[i]);
+      eap_operation_wait_async (others[i], NULL, eap_test_wait_async_cb, &dih.waits[i]);
     }
   eap_operation_complete (first, NULL);
 
   for (guint i = 0; i < 2; i++)
-    CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &dih.waits[i],
+    CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &dih.waits[i],
                                                EAP_TEST_TIMEOUT_MS));
   eap_test_drain ();
 
@@ -1810,7 +1780,7 @@ test_handler_disposes (void)   /* R51, R49 */
     {
       CU_ASSERT_EQUAL (dih.waits[i].n_calls, 1);
       CU_ASSERT_TRUE (g_error_matches (dih.waits[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
-      wait_async_clear (&dih.waits[i]);
+      eap_test_wait_async_clear (&dih.waits[i]);
       g_object_unref (others[i]);
     }
 
@@ -2114,19 +2084,19 @@ test_handled_error_is_quiet (void)   /* R56 */
   eap_operation_cancel (ops[3]);
   /* Somebody waits GIO-style: they get the error. */
   ops[4] = eap_test_begin_op (awaited, "frob", NULL);
-  eap_operation_wait_async (ops[4], NULL, wait_async_cb, &wa);
+  eap_operation_wait_async (ops[4], NULL, eap_test_wait_async_cb, &wa);
   eap_operation_complete_error (ops[4], eap_test_new_error ());
 
   CU_ASSERT_TRUE (wait_idle (detailed));
   CU_ASSERT_TRUE (wait_idle (plain));
   CU_ASSERT_TRUE (wait_idle (unwatched));
-  CU_ASSERT_TRUE (eap_test_wait_until (wait_async_called, &wa, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE (eap_test_wait_until (eap_test_wait_async_called, &wa, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_TRUE (g_error_matches (wa.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
   CU_ASSERT_EQUAL (eap_test_get_n_seen (FALSE), before);
 
   for (guint i = 0; i < 5; i++)
     g_object_unref (ops[i]);
-  wait_async_clear (&wa);
+  eap_test_wait_async_clear (&wa);
 }
 
 /* ------------------------------------------------------------------ */

@@ -480,43 +480,8 @@ test_wait_would_block (void)   /* R8, R60 */
   eap_test_recorder_free (recorder);
 }
 
-typedef struct
-{
-  EapTestRecorder  *recorder;
-  guint             n_calls;
-  guint             n_completed_at_call;
-  gboolean          in_context;
-  EapCompletedArgs *args;   /* (owned) (nullable) */
-  GError           *error;  /* (owned) (nullable) */
-} WaitAsync;
+typedef EapTestWaitAsync WaitAsync;
 
-static void
-wait_async_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  WaitAsync *wa = data;
-
-  wa->n_calls++;
-  wa->n_completed_at_call = wa->recorder->n_completed;
-  wa->in_context = g_main_context_is_owner (eap_test_fixture ()->context);
-  g_clear_object (&wa->args);
-  g_clear_error (&wa->error);
-  wa->args = eap_operation_wait_finish (EAP_OPERATION (source), result, &wa->error);
-}
-
-static gboolean
-wait_async_called (gpointer data)
-{
-  return ((WaitAsync *) data)->n_calls > 0;
-}
-
-static void
-wait_async_clear (WaitAsync *wa)
-{
-  g_clear_object (&wa->args);
-  g_clear_error (&wa->error);
-}
 
 static void
 test_wait_async (void)   /* R8 */
@@ -532,13 +497,13 @@ test_wait_async (void)   /* R8 */
 
   /* Success: callback after the signal, in the caller's context, once. */
   op = eap_test_begin_op (component, "bridge", &token);
-  eap_operation_wait_async (op, NULL, wait_async_cb, &ok);
-  eap_operation_wait_async (op, NULL, wait_async_cb, &ok2);
+  eap_operation_wait_async (op, NULL, eap_test_wait_async_cb, &ok);
+  eap_operation_wait_async (op, NULL, eap_test_wait_async_cb, &ok2);
   eap_operation_complete (op, test_result_args_new ("value", NULL));
   CU_ASSERT_EQUAL (ok.n_calls, 0);
 
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &ok, EAP_TEST_TIMEOUT_MS));
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &ok2, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &ok, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &ok2, EAP_TEST_TIMEOUT_MS));
   eap_test_drain ();
   CU_ASSERT_EQUAL (ok.n_calls, 1);
   CU_ASSERT_EQUAL (ok2.n_calls, 1);
@@ -551,27 +516,27 @@ test_wait_async (void)   /* R8 */
   CU_ASSERT_STRING_EQUAL (test_result_args_get_text (TEST_RESULT_ARGS (ok.args), NULL), "value");
 
   /* Waiting on an op whose completed is already out: still once, later. */
-  eap_operation_wait_async (op, NULL, wait_async_cb, &late);
+  eap_operation_wait_async (op, NULL, eap_test_wait_async_cb, &late);
   CU_ASSERT_EQUAL (late.n_calls, 0);
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &late, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &late, EAP_TEST_TIMEOUT_MS));
   eap_test_drain ();
   CU_ASSERT_EQUAL (late.n_calls, 1);
   CU_ASSERT_PTR_NOT_NULL (late.args);
 
   /* Failure: finish gives NULL and the op's error. */
   failing = eap_test_begin_op (component, "bridge", NULL);
-  eap_operation_wait_async (failing, NULL, wait_async_cb, &err);
+  eap_operation_wait_async (failing, NULL, eap_test_wait_async_cb, &err);
   eap_operation_complete_error (failing, eap_test_new_error ());
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &err, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &err, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_PTR_NULL (err.args);
   CU_ASSERT_TRUE (g_error_matches (err.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
 
   /* Cancellation: finish gives NULL and G_IO_ERROR_CANCELLED. */
   cancelled = eap_test_begin_op (component, "bridge", NULL);
   eap_test_complete_when_cancelled (cancelled);
-  eap_operation_wait_async (cancelled, NULL, wait_async_cb, &canc);
+  eap_operation_wait_async (cancelled, NULL, eap_test_wait_async_cb, &canc);
   eap_operation_cancel (cancelled);
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (wait_async_called, &canc, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (eap_test_wait_async_called, &canc, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_PTR_NULL (canc.args);
   CU_ASSERT_TRUE (g_error_matches (canc.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
 
@@ -580,11 +545,11 @@ test_wait_async (void)   /* R8 */
   CU_ASSERT_EQUAL (canc.n_calls, 1);
   CU_ASSERT_EQUAL (recorder->n_completed, 3);
 
-  wait_async_clear (&ok);
-  wait_async_clear (&ok2);
-  wait_async_clear (&late);
-  wait_async_clear (&err);
-  wait_async_clear (&canc);
+  eap_test_wait_async_clear (&ok);
+  eap_test_wait_async_clear (&ok2);
+  eap_test_wait_async_clear (&late);
+  eap_test_wait_async_clear (&err);
+  eap_test_wait_async_clear (&canc);
   eap_test_recorder_free (recorder);
 }
 

@@ -774,3 +774,32 @@ eap_test_new_error (void)
 {
   return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No such frob");
 }
+
+void
+eap_test_wait_async_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      data)
+{
+  EapTestWaitAsync *wa = data;
+
+  wa->n_calls++;
+  if (wa->recorder != NULL)
+    wa->n_completed_at_call = wa->recorder->n_completed;
+  wa->in_context = g_main_context_is_owner (eap_test_fixture ()->context);
+  g_clear_object (&wa->args);
+  g_clear_error (&wa->error);
+  wa->args = eap_operation_wait_finish (EAP_OPERATION (source), result, &wa->error);
+}
+
+gboolean
+eap_test_wait_async_called (gpointer data)
+{
+  return ((EapTestWaitAsync *) data)->n_calls > 0;
+}
+
+void
+eap_test_wait_async_clear (EapTestWaitAsync *wa)
+{
+  g_clear_object (&wa->args);
+  g_clear_error (&wa->error);
+}

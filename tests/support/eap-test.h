@@ -202,6 +202,26 @@ EapOperation   *eap_test_begin_op      (EapComponent *component,
 /* A fresh error for failure paths: G_IO_ERROR_NOT_FOUND, "No such frob". */
 GError         *eap_test_new_error     (void);
 
+/* Records the callback of eap_operation_wait_async(): pass one as the
+ * user_data of eap_test_wait_async_cb(), wait with
+ * eap_test_wait_async_called(), free its contents with
+ * eap_test_wait_async_clear(). */
+typedef struct
+{
+  EapTestRecorder  *recorder;            /* (unowned) (nullable): notes its n_completed */
+  guint             n_calls;
+  guint             n_completed_at_call; /* recorder->n_completed when the callback ran */
+  gboolean          in_context;          /* the callback ran in the fixture's context */
+  EapCompletedArgs *args;                /* (owned) (nullable): what wait_finish returned */
+  GError           *error;               /* (owned) (nullable) */
+} EapTestWaitAsync;
+
+void            eap_test_wait_async_cb     (GObject          *source,
+                                            GAsyncResult     *result,
+                                            gpointer          data);
+gboolean        eap_test_wait_async_called (gpointer          data);
+void            eap_test_wait_async_clear  (EapTestWaitAsync *wa);
+
 /* Deadline helpers for code outside the main loop (threads). */
 gint64          eap_test_deadline      (guint timeout_ms);
 gboolean        eap_test_deadline_passed (gint64 deadline);
