@@ -486,7 +486,7 @@ get_pool (void)
  * @self: an [class@Eap.BackgroundWorker]
  * @argument: (nullable): the argument of the work, copied; it reaches the
  *   work as [method@Eap.DoWorkArgs.get_argument]
- * @user_state: (nullable): identifies the run in the signals and to
+ * @user_state: (type gsize): identifies the run in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the run was refused
  *

@@ -171,7 +171,7 @@ eap_do_work_args_get_argument (EapDoWorkArgs *self)
  * Gets the user state the run was started with. It is `NULL` for the
  * blocking [method@Eap.BackgroundWorker.run_worker].
  *
- * Returns: (nullable) (transfer none): the user state
+ * Returns: (type gsize): the user state (for bindings, an integer)
  *
  * Since: 0.1
  */

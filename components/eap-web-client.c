@@ -1931,7 +1931,7 @@ run_blocking (EapWebClient  *self,
  * @uri: an http or https URI
  * @path: (type filename): where to save the body; an existing file there is
  *   replaced only when the download succeeds
- * @user_state: (nullable): identifies the operation in the signals and to
+ * @user_state: (type gsize): identifies the operation in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the operation was refused
  *
@@ -1974,7 +1974,7 @@ eap_web_client_download_file_async (EapWebClient  *self,
  * eap_web_client_download_bytes_async:
  * @self: an [class@Eap.WebClient]
  * @uri: an http or https URI
- * @user_state: (nullable): identifies the operation in the signals and to
+ * @user_state: (type gsize): identifies the operation in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the operation was refused
  *
@@ -2004,7 +2004,7 @@ eap_web_client_download_bytes_async (EapWebClient  *self,
  * eap_web_client_download_string_async:
  * @self: an [class@Eap.WebClient]
  * @uri: an http or https URI
- * @user_state: (nullable): identifies the operation in the signals and to
+ * @user_state: (type gsize): identifies the operation in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the operation was refused
  *
@@ -2041,7 +2041,7 @@ eap_web_client_download_string_async (EapWebClient  *self,
  * @content_type: (nullable): the `Content-Type` of @data,
  *   `application/octet-stream` when `NULL`
  * @data: the request body
- * @user_state: (nullable): identifies the operation in the signals and to
+ * @user_state: (type gsize): identifies the operation in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the operation was refused
  *
@@ -2081,7 +2081,7 @@ eap_web_client_upload_bytes_async (EapWebClient  *self,
  * @method: (nullable): the HTTP method, `POST` when `NULL`
  * @path: (type filename): the file to send; its `Content-Type` is guessed
  *   from its name
- * @user_state: (nullable): identifies the operation in the signals and to
+ * @user_state: (type gsize): identifies the operation in the signals and to
  *   [method@Eap.Component.cancel_async]
  * @error: return location for the reason the operation was refused
  *

@@ -290,7 +290,7 @@ eap_completed_args_get_cancelled (EapCompletedArgs *self)
  *
  * Gets the `user_state` the operation was started with.
  *
- * Returns: (transfer none) (nullable): the user state pointer
+ * Returns: (type gsize): the user state pointer (for bindings, an integer)
  *
  * Since: 0.1
  */

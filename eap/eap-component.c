@@ -390,7 +390,7 @@ eap_component_set_progress_interval (EapComponent *self,
  * @self: an [class@Eap.Component]
  * @name: the operation's name, the detail of its signals, such as
  *   `download-file`
- * @user_state: (nullable): the caller's token for the operation; a
+ * @user_state: (type gsize): the caller's token for the operation; a
  *   non-`NULL` one must not be in flight already
  * @error: return location for a [struct@GLib.Error]
  *
@@ -500,7 +500,7 @@ lookup_operation (EapComponent *self,
 /**
  * eap_component_dup_operation:
  * @self: an [class@Eap.Component]
- * @user_state: (nullable): the user state an operation was started with
+ * @user_state: (type gsize): the user state an operation was started with
  *
  * Finds an operation in flight by its user state, to poll it, wait for it
  * or await it GIO-style (see [class@Eap.Operation]).
@@ -525,7 +525,7 @@ eap_component_dup_operation (EapComponent *self,
 /**
  * eap_component_cancel_async:
  * @self: an [class@Eap.Component]
- * @user_state: (nullable): the user state of the operation to cancel
+ * @user_state: (type gsize): the user state of the operation to cancel
  *
  * Cancels the operation started with @user_state, as .NET's
  * `CancelAsync(userState)` does. Safe from any thread and from inside any

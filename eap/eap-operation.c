@@ -381,7 +381,7 @@ eap_operation_get_name (EapOperation *self)
  *
  * Gets the `user_state` the operation was started with.
  *
- * Returns: (transfer none) (nullable): the user state pointer
+ * Returns: (type gsize): the user state pointer (for bindings, an integer)
  *
  * Since: 0.1
  */

@@ -12,14 +12,15 @@
 // BackgroundWorker do-work handler in JS would run in a pool thread, which
 // GJS must never do.
 //
-// user_state: GJS cannot marshal raw pointers (gpointer), so whatever a
-// script passes reaches C as NULL, and get_user_state() returns null. The
-// last test pins that down, so that a GJS that learns to pass them is
-// noticed. Use the operation's completed args, or cancel_all(), from GJS.
+// user_state: a gpointer in C, annotated (type gsize) for bindings, so a
+// script names an operation with an integer (0 is NULL) and gets it back,
+// and cancel_async() finds it. GJS cannot marshal a plain gpointer at all:
+// without the annotation every user_state reached C as NULL.
 //
 // No sleeps: every wait runs a GLib.MainLoop that the awaited signal quits,
 // or a timeout that fails the test. The last line is `N passed, N failed`.
 
+import Gio from 'gi://Gio';
 import GLib from 'gi://GLib';
 import Soup from 'gi://Soup?version=3.0';
 import Eap from 'gi://Eap?version=1.0';
@@ -117,7 +118,7 @@ function testDownloadBytes() {
         wake();
     });
 
-    check(client.download_bytes_async(`${base}/body`, null) === true, 'download_bytes_async accepted');
+    check(client.download_bytes_async(`${base}/body`, 0) === true, 'download_bytes_async accepted');
     check(client.get_is_busy(), 'is-busy while downloading');
     check(completed.length === 0, 'nothing completed inside download_bytes_async');
 
@@ -129,7 +130,7 @@ function testDownloadBytes() {
     check(args.get_operation_name() === 'download-bytes', `operation name ${args.get_operation_name()}`);
     check(!args.get_cancelled() && args.get_error() === null, `success, error ${args.get_error()}`);
     check(args.get_status() === 200, `status ${args.get_status()}`);
-    check(args.get_user_state() === null, 'user_state null');
+    check(args.get_user_state() === 0, `user_state 0 (NULL), got ${args.get_user_state()}`);
     check(!busy, 'is-busy already false in the completed handler');
 
     const bytes = args.get_bytes();
@@ -159,7 +160,7 @@ function testDownloadString() {
         wake();
     });
 
-    check(client.download_string_async(`${base}/body`, null) === true, 'download_string_async accepted');
+    check(client.download_string_async(`${base}/body`, 0) === true, 'download_string_async accepted');
     runLoopUntil(() => completed.length > 0, 'completed::download-string');
 
     const args = completed[0];
@@ -179,7 +180,7 @@ function test404IsAnHttpError() {
         completed.push(a);
         wake();
     });
-    check(client.download_bytes_async(`${base}/missing`, null), 'download_bytes_async accepted');
+    check(client.download_bytes_async(`${base}/missing`, 0), 'download_bytes_async accepted');
     runLoopUntil(() => completed.length > 0, 'completed::download-bytes');
 
     const args = completed[0];
@@ -201,31 +202,40 @@ function test404IsAnHttpError() {
         `get_bytes threw ${raised}`);
 }
 
-function testUserStateIsNullFromGjs() {
-    // GJS passes NULL for a gpointer, whatever the script gives: two
-    // operations "with" the same number are both accepted (in C, a second
-    // operation with the user_state of a pending one is refused), and
-    // completed reports null.
+function testIntegerUserState() {
+    // R11, R21, R29 from JavaScript: an integer names the operation, comes
+    // back in the completed args, refuses a duplicate while in flight, and
+    // cancel_async() with it cancels that operation only.
     const client = newClient();
-    const completed = [];
+    const completed = new Map();
 
     client.connect('completed', (c, a) => {
-        completed.push(a);
+        completed.set(a.get_user_state(), a);
         wake();
     });
-    check(client.download_string_async(`${base}/body`, 7), 'first download accepted');
-    check(client.download_string_async(`${base}/body`, 7), 'second download with the "same" user_state accepted');
-    check(client.get_n_operations() === 2, `two operations, got ${client.get_n_operations()}`);
-    runLoopUntil(() => completed.length === 2, 'both completed');
-    check(completed.every(a => a.get_user_state() === null && a.get_error() === null),
-        'both succeeded, with a null user_state');
+    check(client.download_string_async(`${base}/body`, 7), 'download 7 accepted');
+    let refused = null;
+    try {
+        client.download_string_async(`${base}/body`, 7);
+    } catch (e) {
+        refused = e;
+    }
+    check(refused instanceof GLib.Error && refused.matches(Gio.io_error_quark(), Gio.IOErrorEnum.INVALID_ARGUMENT),
+        `a second operation with user_state 7 is refused, got ${refused}`);
+    check(client.download_string_async(`${base}/body`, 8), 'download 8 accepted');
+    client.cancel_async(8);
+    runLoopUntil(() => completed.size === 2, 'both completed');
+    check(completed.get(7).get_error() === null && !completed.get(7).get_cancelled(),
+        'operation 7 succeeded');
+    check(completed.get(8).get_cancelled() && completed.get(8).get_error() === null,
+        'operation 8 was cancelled by its user_state');
 }
 
 const tests = [
     testDownloadBytes,
     testDownloadString,
     test404IsAnHttpError,
-    testUserStateIsNullFromGjs,
+    testIntegerUserState,
 ];
 
 let passed = 0, failed = 0;
