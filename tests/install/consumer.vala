@@ -10,7 +10,8 @@
  * `completed::run-worker` with the user_state it was started with.
  */
 
-static int user_state_tag;    /* its address is the user_state */
+/* A user_state is a pointer-sized integer for bindings (0 is NULL). */
+const size_t USER_STATE = 7;
 
 int main () {
     var worker = new Eap.BackgroundWorker ();
@@ -27,7 +28,7 @@ int main () {
 
     worker.completed["run-worker"].connect ((component, args) => {
         done = true;
-        state_ok = args.get_user_state () == &user_state_tag;
+        state_ok = args.get_user_state () == USER_STATE;
         try {
             unowned Value? value = ((Eap.RunWorkerCompletedArgs) args).get_result ();
             if (value != null && ((!) value).holds (typeof (int)))
@@ -39,7 +40,7 @@ int main () {
     });
 
     try {
-        worker.run_worker_async (null, &user_state_tag);
+        worker.run_worker_async (null, USER_STATE);
     } catch (Error e) {
         stderr.printf ("consumer.vala: run_worker_async refused: %s\n", e.message);
         return 1;
