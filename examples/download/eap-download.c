@@ -41,11 +41,11 @@
 
 #include "demo-server.h"
 #include "progress-line.h"
+#include "speed-meter.h"
 
 #define DEFAULT_JOBS        4
 #define REDRAW_INTERVAL_MS  100     /* at most ten redraws a second */
 #define PROGRESS_INTERVAL   100     /* ms between progress events per download */
-#define SPEED_WINDOW_US     (500 * G_TIME_SPAN_MILLISECOND)
 
 /* One URL. Its address is the operation's user_state. */
 typedef struct
@@ -65,10 +65,7 @@ typedef struct
   int                logged_quarter; /* log mode: the last 25 % step printed */
   char              *message;        /* (owned) (nullable): why it failed */
 
-  /* Speed: bytes per second over the last window. */
-  double             speed;
-  gint64             window_us;
-  gint64             window_bytes;
+  SpeedMeter         meter;
 
   /* --demo */
   gboolean           cancel_at_half;
@@ -239,7 +236,7 @@ fill_line (App          *app,
   line->state = job->state;
   line->received = job->received;
   line->total = job->total;
-  line->speed = job->speed;
+  line->speed = job->meter.speed;
   line->elapsed_s = job_elapsed_s (job);
   line->message = job->message;
   line->frame = app->frame;
@@ -367,7 +364,7 @@ start_next (App *app)
       g_autoptr(GError) error = NULL;
 
       job->started_us = g_get_monotonic_time ();
-      job->window_us = job->started_us;
+      speed_meter_start (&job->meter);
       if (!eap_web_client_download_file_async (app->client, job->uri, job->path, job, &error))
         {
           /* Refused at call time: no signal will come for it. */
@@ -389,25 +386,6 @@ start_next (App *app)
 /* The client's signals, all in the main thread                         */
 /* ------------------------------------------------------------------ */
 
-static void
-update_speed (Job    *job,
-              gint64  received)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 span = now - job->window_us;
-
-  if (span >= SPEED_WINDOW_US)
-    {
-      double current = (received - job->window_bytes) / (span / 1e6);
-
-      job->speed = job->speed > 0 ? 0.5 * job->speed + 0.5 * current : current;
-      job->window_us = now;
-      job->window_bytes = received;
-    }
-  else if (job->speed <= 0 && now > job->started_us)
-    job->speed = received / ((now - job->started_us) / 1e6);
-}
-
 /* progress-changed::download-file */
 static void
 on_progress (EapComponent    *component,
@@ -421,7 +399,7 @@ on_progress (EapComponent    *component,
 
   job->got_progress = TRUE;
   job->total = eap_web_progress_args_get_total_bytes (web_args);
-  update_speed (job, received);
+  speed_meter_update (&job->meter, received);
   job->received = received;
 
   if (job->total > 0)

@@ -11,8 +11,8 @@
  */
 
 #include "download-row.h"
+#include "speed-meter.h"
 
-#define SPEED_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
 
 struct _DownloadRow
 {
@@ -28,10 +28,7 @@ struct _DownloadRow
   gint64            started_us;
   gint64            finished_us;
 
-  /* Speed: bytes per second over the last window, smoothed. */
-  double            speed;
-  gint64            window_us;
-  gint64            window_bytes;
+  SpeedMeter        meter;
 
   GtkWidget        *name_label;     /* (unowned): children of the row */
   GtkWidget        *status_label;   /* (unowned) */
@@ -111,7 +108,7 @@ download_row_init (DownloadRow *self)
 
   self->total = -1;
   self->started_us = g_get_monotonic_time ();
-  self->window_us = self->started_us;
+  speed_meter_start (&self->meter);
 
   gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
   gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
@@ -226,37 +223,18 @@ download_row_get_cancel_button (DownloadRow *self)
   return self->cancel_button;
 }
 
-static void
-update_speed (DownloadRow *self,
-              gint64       received)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 span = now - self->window_us;
-
-  if (span >= SPEED_WINDOW_US)
-    {
-      double current = (received - self->window_bytes) / (span / 1e6);
-
-      self->speed = self->speed > 0 ? 0.5 * self->speed + 0.5 * current : current;
-      self->window_us = now;
-      self->window_bytes = received;
-    }
-  else if (self->speed <= 0 && now - self->started_us >= SPEED_WINDOW_US / 2)
-    self->speed = received / ((now - self->started_us) / 1e6);   /* a first guess */
-}
-
 /* "3.2 MB/s · 0:04 left", or just the speed while the size is unknown. */
 static char *
 format_speed (DownloadRow *self)
 {
-  g_autofree char *speed = g_format_size ((guint64) self->speed);
+  g_autofree char *speed = g_format_size ((guint64) self->meter.speed);
   gint64 left_s;
 
-  if (self->speed < 1)
+  if (self->meter.speed < 1)
     return g_strdup ("");                       /* not measured yet */
   if (self->total <= 0)
     return g_strdup_printf ("%s/s", speed);
-  left_s = (gint64) ((self->total - self->received) / self->speed + 0.999);  /* rounded up */
+  left_s = (gint64) ((self->total - self->received) / self->meter.speed + 0.999);  /* rounded up */
   return g_strdup_printf ("%s/s · %" G_GINT64_FORMAT ":%02d left", speed, left_s / 60,
                           (int) (left_s % 60));
 }
@@ -276,7 +254,7 @@ download_row_update (DownloadRow *self,
     return;
 
   bar = GTK_PROGRESS_BAR (self->progress_bar);
-  update_speed (self, received);
+  speed_meter_update (&self->meter, received);
   self->received = received;
   self->total = total;
 
