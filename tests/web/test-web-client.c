@@ -2305,36 +2305,13 @@ test_max_connections_per_host (void)
   CU_ASSERT_TRUE (args != NULL && eap_completed_args_get_cancelled (args));
 }
 
-typedef struct
-{
-  guint   n_done;
-  GError *errors[3];
-} DisposeWait;
-
-typedef struct
-{
-  DisposeWait *wait;
-  guint        i;
-} DisposeSlot;
-
-static void
-dispose_wait_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  DisposeSlot *slot = data;
-  EapCompletedArgs *args = eap_operation_wait_finish (EAP_OPERATION (source), result,
-                                                      &slot->wait->errors[slot->i]);
-
-  g_clear_object (&args);
-  slot->wait->n_done++;
-  g_free (slot);
-}
-
+/* Three wait_async records: all called? */
 static gboolean
-dispose_all_done (gpointer data)
+all_three_called (gpointer data)
 {
-  return ((DisposeWait *) data)->n_done == 3;
+  EapTestWaitAsync *waits = data;
+
+  return waits[0].n_calls > 0 && waits[1].n_calls > 0 && waits[2].n_calls > 0;
 }
 
 static void
@@ -2345,7 +2322,7 @@ test_dispose_with_downloads_in_flight (void)
   g_autofree char *dir = web_test_make_tmp_dir ();
   g_autoptr(GError) error = NULL;
   EapWebClient *client = eap_web_client_new ();
-  DisposeWait wait = { 0, };
+  EapTestWaitAsync *waits = g_new0 (EapTestWaitAsync, 3);   /* heap: outlives a failed test */
   EapOperation *ops[3];
   RawWait stalled = { rs, 3 };
   RawWait closed = { rs, 3 };
@@ -2363,13 +2340,9 @@ test_dispose_with_downloads_in_flight (void)
   /* run_dispose destroys every signal handler: watch the operations. */
   for (guint i = 0; i < 3; i++)
     {
-      DisposeSlot *slot = g_new0 (DisposeSlot, 1);
-
-      slot->wait = &wait;
-      slot->i = i;
       ops[i] = eap_component_dup_operation (EAP_COMPONENT (client), GUINT_TO_POINTER (i + 1));
       CU_ASSERT_PTR_NOT_NULL_FATAL (ops[i]);
-      eap_operation_wait_async (ops[i], NULL, dispose_wait_cb, slot);
+      eap_operation_wait_async (ops[i], NULL, eap_test_wait_async_cb, &waits[i]);
     }
 
   g_object_run_dispose (G_OBJECT (client));
@@ -2378,18 +2351,19 @@ test_dispose_with_downloads_in_flight (void)
   g_clear_error (&error);
   g_object_unref (client);     /* R48: the ops keep it alive until they complete */
 
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (dispose_all_done, &wait, WAIT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (all_three_called, waits, WAIT_MS));
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(EapCompletedArgs) args = eap_operation_dup_completed_args (ops[i]);
 
-      CU_ASSERT_TRUE (g_error_matches (wait.errors[i], G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      CU_ASSERT_TRUE (g_error_matches (waits[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
       CU_ASSERT_PTR_NOT_NULL (args);
       CU_ASSERT_TRUE (args != NULL && eap_completed_args_get_cancelled (args));   /* R49 */
       CU_ASSERT_TRUE (args != NULL && EAP_IS_DOWNLOAD_FILE_COMPLETED_ARGS (args));
-      g_clear_error (&wait.errors[i]);
+      eap_test_wait_async_clear (&waits[i]);
       g_object_unref (ops[i]);
     }
+  g_free (waits);
   eap_test_drain ();
   {
     g_autofree char *listing = web_test_list_dir (dir);

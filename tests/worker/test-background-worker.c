@@ -1014,37 +1014,13 @@ test_no_work_refused (void)   /* R9: neither a work function nor a do-work handl
   eap_test_recorder_free (rec);
 }
 
-typedef struct
-{
-  guint             n_done;
-  EapCompletedArgs *args[3];   /* (owned) (nullable): what wait_finish returned */
-  GError           *errors[3]; /* (owned) (nullable) */
-} DisposeWait;
-
-typedef struct
-{
-  DisposeWait *wait;
-  guint        i;
-} DisposeSlot;
-
-static void
-dispose_wait_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  DisposeSlot *slot = data;
-  DisposeWait *wait = slot->wait;
-
-  wait->args[slot->i] = eap_operation_wait_finish (EAP_OPERATION (source), result,
-                                                   &wait->errors[slot->i]);
-  wait->n_done++;
-  g_free (slot);
-}
-
+/* Three wait_async records: all called? */
 static gboolean
-dispose_all_done (gpointer data)
+all_three_called (gpointer data)
 {
-  return ((DisposeWait *) data)->n_done == 3;
+  EapTestWaitAsync *waits = data;
+
+  return waits[0].n_calls > 0 && waits[1].n_calls > 0 && waits[2].n_calls > 0;
 }
 
 static void
@@ -1052,7 +1028,7 @@ test_dispose_cancels_runs_in_flight (void)   /* R49, R15, R50 */
 {
   g_autoptr(WorkState) st = work_state_new ();
   EapBackgroundWorker *worker = new_worker (st);
-  DisposeWait *wait = g_new0 (DisposeWait, 1);
+  EapTestWaitAsync *waits = g_new0 (EapTestWaitAsync, 3);   /* heap: outlives a failed test */
   EapOperation *ops[3];
   g_autoptr(GError) error = NULL;
 
@@ -1063,13 +1039,9 @@ test_dispose_cancels_runs_in_flight (void)   /* R49, R15, R50 */
   /* run_dispose destroys every signal handler, so watch the operations. */
   for (guint i = 0; i < 3; i++)
     {
-      DisposeSlot *slot = g_new0 (DisposeSlot, 1);
-
-      slot->wait = wait;
-      slot->i = i;
       ops[i] = eap_component_dup_operation (EAP_COMPONENT (worker), GUINT_TO_POINTER (i + 1));
       CU_ASSERT_PTR_NOT_NULL_FATAL (ops[i]);
-      eap_operation_wait_async (ops[i], NULL, dispose_wait_cb, slot);
+      eap_operation_wait_async (ops[i], NULL, eap_test_wait_async_cb, &waits[i]);
     }
 
   g_object_run_dispose (G_OBJECT (worker));
@@ -1077,21 +1049,21 @@ test_dispose_cancels_runs_in_flight (void)   /* R49, R15, R50 */
   CU_ASSERT_TRUE (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED));
   g_object_unref (worker);     /* the runs keep it alive until they complete */
 
-  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (dispose_all_done, wait, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (all_three_called, waits, EAP_TEST_TIMEOUT_MS));
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(EapCompletedArgs) args = eap_operation_dup_completed_args (ops[i]);
 
-      CU_ASSERT_PTR_NULL (wait->args[i]);
-      CU_ASSERT_TRUE (g_error_matches (wait->errors[i], G_IO_ERROR, G_IO_ERROR_CANCELLED));
+      CU_ASSERT_PTR_NULL (waits[i].args);
+      CU_ASSERT_TRUE (g_error_matches (waits[i].error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
       CU_ASSERT_TRUE (eap_operation_is_completed (ops[i]));
       CU_ASSERT_PTR_NOT_NULL_FATAL (args);
       assert_cancelled (args);
-      g_clear_error (&wait->errors[i]);
+      eap_test_wait_async_clear (&waits[i]);
       g_object_unref (ops[i]);
     }
   CU_ASSERT_EQUAL (get_n_started (st), 3);
-  g_free (wait);
+  g_free (waits);
 }
 
 static void
