@@ -90,12 +90,17 @@ static GQuark is_busy_quark;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (EapComponent, eap_component, G_TYPE_OBJECT)
 
+static gboolean cancel_all (EapComponent *self,
+                            gboolean      close);
+
 static void
 eap_component_dispose (GObject *object)
 {
   EapComponent *self = EAP_COMPONENT (object);
 
-  eap_component_close (self);
+  /* Not eap_component_close(): the subclass's close vfunc would run on an
+   * object whose own dispose has already torn it down. */
+  cancel_all (self, TRUE);
 
   G_OBJECT_CLASS (eap_component_parent_class)->dispose (object);
 }
@@ -554,22 +559,29 @@ eap_component_cancel_async (EapComponent *self,
 
 /* Cancels every operation in flight; the mutex is not held while the
  * cancellables run their handlers, which may start operations. */
-static void
+/* Returns TRUE if this call closed the component (it was open). */
+static gboolean
 cancel_all (EapComponent *self,
             gboolean      close)
 {
   EapComponentPrivate *priv = eap_component_get_instance_private (self);
   g_autoptr(GPtrArray) ops = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean closed_now = FALSE;
 
   g_mutex_lock (&priv->mutex);
-  if (close)
-    priv->closed = TRUE;
+  if (close && !priv->closed)
+    {
+      priv->closed = TRUE;
+      closed_now = TRUE;
+    }
   for (GList *l = priv->operations.head; l != NULL; l = l->next)
     g_ptr_array_add (ops, g_object_ref (l->data));
   g_mutex_unlock (&priv->mutex);
 
   for (guint i = 0; i < ops->len; i++)
     eap_operation_cancel (g_ptr_array_index (ops, i));
+
+  return closed_now;
 }
 
 /**
@@ -596,7 +608,9 @@ eap_component_cancel_all (EapComponent *self)
  * Closes the component: cancels every operation in flight and refuses new
  * ones with %G_IO_ERROR_CLOSED. Each operation in flight still emits its
  * one `completed`, with `cancelled` set unless it had finished already.
- * Disposing the component closes it. Closing twice does nothing more.
+ * Then the component ends what is not an operation (a connection, a
+ * listening socket: see [vfunc@Eap.Component.close]). Disposing the
+ * component closes it. Closing twice does nothing more.
  *
  * Since: 0.1
  */
@@ -605,7 +619,8 @@ eap_component_close (EapComponent *self)
 {
   g_return_if_fail (EAP_IS_COMPONENT (self));
 
-  cancel_all (self, TRUE);
+  if (cancel_all (self, TRUE) && EAP_COMPONENT_GET_CLASS (self)->close != NULL)
+    EAP_COMPONENT_GET_CLASS (self)->close (self);
 }
 
 /**

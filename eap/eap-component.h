@@ -27,6 +27,11 @@ G_DECLARE_DERIVABLE_TYPE (EapComponent, eap_component, EAP, COMPONENT, GObject)
  * @parent_class: the parent class
  * @completed: class closure of [signal@Eap.Component::completed]
  * @progress_changed: class closure of [signal@Eap.Component::progress-changed]
+ * @close: called once, when [method@Eap.Component.close] first closes the
+ *   component, after the operations in flight were cancelled: the place to
+ *   end what is not an operation (a connection, a listening socket). It runs
+ *   in the thread that called close, which may be any thread. Not called by
+ *   dispose: a subclass tears down in its own dispose. Since: 0.1
  *
  * The class of [class@Eap.Component]. Components subclass it and start
  * their operations with [method@Eap.Component.begin_operation].
@@ -39,9 +44,10 @@ struct _EapComponentClass
                             EapCompletedArgs *args);
   void (*progress_changed) (EapComponent     *self,
                             EapProgressArgs  *args);
+  void (*close)            (EapComponent     *self);
 
   /*< private >*/
-  gpointer _reserved[8];
+  gpointer _reserved[7];
 };
 
 /* For users of a component. */

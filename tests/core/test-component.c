@@ -1495,6 +1495,38 @@ test_close_with_ops_in_flight (void)   /* R49 */
 }
 
 static void
+test_close_vfunc (void)   /* R49: close ends what is not an operation */
+{
+  EapComponent *component = eap_test_component_new ();
+  EapComponent *disposed = eap_test_component_new ();
+  EapTestRecorder *recorder = eap_test_recorder_new (component, NULL);
+  gboolean probe_cancelled = FALSE;
+  EapOperation *op;
+  int token;
+
+  op = eap_test_begin_op (component, "inflight", &token);
+  eap_test_complete_when_cancelled (op);
+  eap_test_component_set_close_probe (component, op);
+
+  eap_component_close (component);
+  CU_ASSERT_EQUAL (eap_test_component_get_n_close_calls (component, &probe_cancelled), 1);
+  CU_ASSERT_TRUE (probe_cancelled);           /* operations first, then the vfunc */
+  eap_component_close (component);
+  CU_ASSERT_EQUAL (eap_test_component_get_n_close_calls (component, NULL), 1);
+
+  CU_ASSERT_TRUE_FATAL (eap_test_recorder_wait_completed (recorder, 1, EAP_TEST_TIMEOUT_MS));
+  g_object_unref (op);
+  eap_test_recorder_free (recorder);
+  g_object_unref (component);
+
+  /* Dispose closes without the vfunc: the subclass tore down already. */
+  g_object_run_dispose (G_OBJECT (disposed));
+  CU_ASSERT_TRUE (eap_component_is_closed (disposed));
+  CU_ASSERT_EQUAL (eap_test_component_get_n_close_calls (disposed, NULL), 0);
+  g_object_unref (disposed);
+}
+
+static void
 test_closed_refuses (void)   /* R50 */
 {
   g_autoptr(EapComponent) component = eap_test_component_new ();
@@ -2153,6 +2185,7 @@ static CU_TestInfo component_tests[] = {
     test_bookkeeping_before_emission },
   { "R53 the op's hold on the component is released in the context, not the worker",
     test_released_on_context },
+  { "R49 close runs the close vfunc once, after cancelling", test_close_vfunc },
   { "R54 refusals and outcomes use stable G_IO_ERROR codes", test_error_codes },
   { "R56 an error nobody handles logs a warning naming the op", test_unhandled_error_warns },
   { "R56 no warning when handled, awaited, successful or cancelled", test_handled_error_is_quiet },

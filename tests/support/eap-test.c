@@ -628,6 +628,9 @@ eap_test_recorder_count (EapTestRecorder  *recorder,
 struct _EapTestComponent
 {
   EapComponent parent_instance;
+  guint         n_close_calls;
+  EapOperation *close_probe;     /* no reference: the test holds one */
+  gboolean      probe_cancelled_at_close;
 };
 
 G_DEFINE_FINAL_TYPE (EapTestComponent, eap_test_component, EAP_TYPE_COMPONENT)
@@ -641,10 +644,24 @@ eap_test_component_finalize (GObject *object)
   g_atomic_int_inc (&n_test_components_finalized);
 }
 
+/* Records the vfunc's calls, and whether the probe operation was already
+ * cancelled when it ran (the order the vfunc's doc promises). */
+static void
+eap_test_component_close (EapComponent *component)
+{
+  EapTestComponent *self = EAP_TEST_COMPONENT (component);
+
+  self->n_close_calls++;
+  if (self->close_probe != NULL)
+    self->probe_cancelled_at_close =
+      g_cancellable_is_cancelled (eap_operation_get_cancellable (self->close_probe));
+}
+
 static void
 eap_test_component_class_init (EapTestComponentClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = eap_test_component_finalize;
+  EAP_COMPONENT_CLASS (klass)->close = eap_test_component_close;
 }
 
 static void
@@ -656,6 +673,25 @@ EapComponent *
 eap_test_component_new (void)
 {
   return g_object_new (EAP_TEST_TYPE_COMPONENT, NULL);
+}
+
+void
+eap_test_component_set_close_probe (EapComponent *self,
+                                    EapOperation *op)
+{
+  EAP_TEST_COMPONENT (self)->close_probe = op;
+}
+
+guint
+eap_test_component_get_n_close_calls (EapComponent *self,
+                                      gboolean     *probe_cancelled)
+{
+  EapTestComponent *test = EAP_TEST_COMPONENT (self);
+
+  if (probe_cancelled != NULL)
+    *probe_cancelled = test->probe_cancelled_at_close;
+
+  return test->n_close_calls;
 }
 
 guint

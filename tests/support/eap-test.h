@@ -155,6 +155,12 @@ guint             eap_test_recorder_count            (EapTestRecorder *recorder,
 G_DECLARE_FINAL_TYPE (EapTestComponent, eap_test_component, EAP_TEST, COMPONENT, EapComponent)
 
 EapComponent *eap_test_component_new (void);
+/* How often its close vfunc ran; @probe_cancelled: whether the probe
+ * operation (set beforehand, no reference taken) was cancelled by then. */
+void          eap_test_component_set_close_probe   (EapComponent *self,
+                                                    EapOperation *op);
+guint         eap_test_component_get_n_close_calls (EapComponent *self,
+                                                    gboolean     *probe_cancelled);
 /* How many EapTestComponents have been finalized so far (atomic). A weak
  * pointer cannot tell after g_object_run_dispose(), which clears them. */
 guint         eap_test_component_get_n_finalized (void);
