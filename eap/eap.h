@@ -20,5 +20,7 @@
 # include "eap-component.h"
 # include "eap-component-enums.h"
 # include "eap-background-worker.h"
+# include "eap-tcp-client.h"
+# include "eap-tcp-listener.h"
 # include "eap-web-client.h"
 #undef EAP_INSIDE
