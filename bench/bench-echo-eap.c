@@ -1,0 +1,104 @@
+/* bench-echo-eap.c: the eap echo server of bench-tcp
+ *
+ * SPDX-FileCopyrightText: 2026 The eap authors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * An EapTcpListener on 127.0.0.1 (free port, RAW framing); every accepted
+ * EapTcpClient echoes each `received` chunk with
+ * eap_tcp_client_queue_send. The server keeps no reference to its clients:
+ * a connected client is kept alive by its connection until `disconnected`.
+ * EapTcpClient reads whatever arrives (it has no way to pause reading
+ * while its send queue is long), so an echo server cannot push back on a
+ * peer that writes faster than it reads: beyond `max-send-queue` (16 MiB)
+ * queue_send fails. The server then says so on stderr and closes that
+ * connection (rather than echo a stream with a hole in it). bench-tcp-load
+ * keeps at most 4 MiB in flight, so that does not happen in a run.
+ *
+ * Like bench-echo-server (the yardsticks), it raises RLIMIT_NOFILE to
+ * 25,000 when it can, prints
+ *
+ *   port=PORT nofile=LIMIT
+ *
+ * on stdout once it listens, and serves until killed.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sys/resource.h>
+
+#include <eap.h>
+
+#define WANT_NOFILE 25000
+
+static rlim_t
+raise_nofile (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return 0;
+  if (rl.rlim_cur >= WANT_NOFILE)
+    return rl.rlim_cur;
+  {
+    struct rlimit want = { WANT_NOFILE, MAX (rl.rlim_max, WANT_NOFILE) };
+
+    if (setrlimit (RLIMIT_NOFILE, &want) == 0)
+      return WANT_NOFILE;
+  }
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit (RLIMIT_NOFILE, &rl);
+  getrlimit (RLIMIT_NOFILE, &rl);
+  return rl.rlim_cur;
+}
+
+static void
+on_received (EapTcpClient *client,
+             GBytes       *bytes,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (eap_tcp_client_queue_send (client, bytes, &error) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED))
+    return;
+  fprintf (stderr, "bench-echo-eap: cannot echo %zu bytes (%s): closing the connection\n",
+           g_bytes_get_size (bytes), error->message);
+  eap_component_close (EAP_COMPONENT (client));
+}
+
+static void
+on_client_accepted (EapTcpListener *listener,
+                    EapTcpClient   *client,
+                    gpointer        user_data)
+{
+  g_signal_connect (client, "received", G_CALLBACK (on_received), NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(EapTcpListener) listener = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  rlim_t nofile;
+
+  signal (SIGPIPE, SIG_IGN);
+  nofile = raise_nofile ();
+  loop = g_main_loop_new (NULL, FALSE);
+  listener = eap_tcp_listener_new ();
+  eap_tcp_listener_set_framing (listener, EAP_TCP_FRAMING_RAW);
+  g_signal_connect (listener, "client-accepted", G_CALLBACK (on_client_accepted), NULL);
+  if (!eap_tcp_listener_listen (listener, "127.0.0.1", 0, &error))
+    {
+      fprintf (stderr, "bench-echo-eap: %s\n", error->message);
+      return 1;
+    }
+  printf ("port=%u nofile=%lu\n", (guint) eap_tcp_listener_get_port (listener),
+          (unsigned long) nofile);
+  fflush (stdout);
+  g_main_loop_run (loop);
+  return 0;
+}
