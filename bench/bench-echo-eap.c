@@ -7,12 +7,13 @@
  * EapTcpClient echoes each `received` chunk with
  * eap_tcp_client_queue_send. The server keeps no reference to its clients:
  * a connected client is kept alive by its connection until `disconnected`.
- * EapTcpClient reads whatever arrives (it has no way to pause reading
- * while its send queue is long), so an echo server cannot push back on a
- * peer that writes faster than it reads: beyond `max-send-queue` (16 MiB)
- * queue_send fails. The server then says so on stderr and closes that
- * connection (rather than echo a stream with a hole in it). bench-tcp-load
- * keeps at most 4 MiB in flight, so that does not happen in a run.
+ * Backpressure as an echo server should do it: with `send-high-water`
+ * (1 MiB) a client stops reading while that much of its echo waits, so a
+ * peer that writes faster than it reads is slowed by TCP instead of
+ * overflowing `max-send-queue`. Should queue_send still fail, the server
+ * says so on stderr and closes that connection (rather than echo a stream
+ * with a hole in it). bench-tcp-load keeps at most 4 MiB in flight anyway,
+ * the same for every server.
  *
  * Like bench-echo-server (the yardsticks), it raises RLIMIT_NOFILE to
  * 25,000 when it can, prints
@@ -73,6 +74,7 @@ on_client_accepted (EapTcpListener *listener,
                     EapTcpClient   *client,
                     gpointer        user_data)
 {
+  eap_tcp_client_set_send_high_water (client, 1024 * 1024);
   g_signal_connect (client, "received", G_CALLBACK (on_received), NULL);
 }
 

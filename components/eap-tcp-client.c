@@ -15,6 +15,8 @@
 #include "eap-poller-private.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -120,6 +122,7 @@ struct _EapTcpClient
   gsize            max_line_length;
   guint            timeout_s;
   gsize            max_send_queue;
+  gsize            send_high_water;  /* 0: reading never waits for the queue */
   gboolean         tls;
   GTlsDatabase    *tls_database;     /* (owned) (nullable) */
 
@@ -146,6 +149,7 @@ struct _EapTcpClient
   guint            reading : 1;
   guint            closing : 1;      /* close_async: flush, then end */
   guint            eof : 1;          /* the peer closed its side */
+  guint            throttled : 1;    /* above send-high-water: not reading */
   int              check_pending;    /* atomic: a check_cb is scheduled */
 };
 
@@ -155,6 +159,7 @@ enum {
   PROP_MAX_LINE_LENGTH,
   PROP_TIMEOUT,
   PROP_MAX_SEND_QUEUE,
+  PROP_SEND_HIGH_WATER,
   PROP_SEND_QUEUE_SIZE,
   PROP_TLS,
   PROP_TLS_DATABASE,
@@ -458,6 +463,22 @@ flush_queue (EapTcpClient  *self,
   return TRUE;
 }
 
+/* Backpressure: above send-high-water the client stops reading, until the
+ * queue has drained to half of it (hysteresis, so that reading does not
+ * flap on every write). Returns TRUE while reading must wait. */
+static gboolean
+update_throttle (EapTcpClient *self)
+{
+  if (self->send_high_water == 0)
+    self->throttled = FALSE;
+  else if (self->queue_size > self->send_high_water)
+    self->throttled = TRUE;
+  else if (self->queue_size <= self->send_high_water / 2)
+    self->throttled = FALSE;
+
+  return self->throttled;
+}
+
 static void
 update_watch (EapTcpClient *self)
 {
@@ -468,7 +489,7 @@ update_watch (EapTcpClient *self)
 
   if (self->started)
     {
-      if (self->reading)
+      if (self->reading && !update_throttle (self))
         events |= G_IO_IN;
       if (!g_queue_is_empty (&self->sends) || self->pending_error != NULL ||
           self->closing || self->eof)
@@ -565,6 +586,11 @@ setup_connection (EapTcpClient  *self,
   poller = eap_poller_ref_for_context (context, error);
   if (poller == NULL)
     return FALSE;
+
+  /* The client coalesces its own writes (one sendmsg of everything
+   * queued), so Nagle's algorithm only adds delay: with the peer's delayed
+   * ACK, up to 40 ms on request/response traffic. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
 
   id = eap_poller_add (poller, g_socket_get_fd (socket), 0, socket_cb,
                        g_object_ref (self), g_object_unref, error);
@@ -838,6 +864,10 @@ do_read (EapTcpClient *self)
       if (!deliver (self, buffer, n))
         break;
 
+      /* The replies to what was read piled up: let TCP slow the peer. */
+      if (update_throttle (self))
+        break;
+
       /* A short plain read drained the socket: level-triggered readiness
        * calls again if more came meanwhile, so skip the EAGAIN read. */
       if (self->tls_stream == NULL && n < SCRATCH_SIZE)
@@ -870,7 +900,8 @@ socket_cb (int          fd,
       return;
     }
 
-  if (self->reading && (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0)
+  if (self->reading && !update_throttle (self) &&
+      (revents & (G_IO_IN | G_IO_HUP | G_IO_ERR)) != 0)
     {
       do_read (self);
       if (self->generation != generation)
@@ -999,6 +1030,9 @@ eap_tcp_client_get_property (GObject    *object,
     case PROP_MAX_SEND_QUEUE:
       g_value_set_uint64 (value, self->max_send_queue);
       break;
+    case PROP_SEND_HIGH_WATER:
+      g_value_set_uint64 (value, self->send_high_water);
+      break;
     case PROP_SEND_QUEUE_SIZE:
       g_value_set_uint64 (value, self->queue_size);
       break;
@@ -1043,6 +1077,9 @@ eap_tcp_client_set_property (GObject      *object,
       break;
     case PROP_MAX_SEND_QUEUE:
       eap_tcp_client_set_max_send_queue (self, g_value_get_uint64 (value));
+      break;
+    case PROP_SEND_HIGH_WATER:
+      eap_tcp_client_set_send_high_water (self, g_value_get_uint64 (value));
       break;
     case PROP_TLS:
       eap_tcp_client_set_tls (self, g_value_get_boolean (value));
@@ -1139,6 +1176,27 @@ eap_tcp_client_class_init (EapTcpClientClass *klass)
   properties[PROP_MAX_SEND_QUEUE] =
     g_param_spec_uint64 ("max-send-queue", NULL, NULL,
                          0, G_MAXSIZE, EAP_TCP_CLIENT_DEFAULT_MAX_SEND_QUEUE,
+                         (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * EapTcpClient:send-high-water:
+   *
+   * Backpressure for echo servers, proxies and anything that answers what
+   * it reads: while more than this many bytes are queued to send, the
+   * client reads nothing more, so the kernel's buffers fill and TCP's flow
+   * control slows the peer down instead of the queue growing until
+   * [property@Eap.TcpClient:max-send-queue] refuses a send. Reading
+   * resumes once the queue has drained to half of it. The chunk being
+   * delivered when the mark is passed is still delivered whole. While
+   * reading waits, a peer's close or reset is noticed by the next write.
+   * 0 (the default) never waits.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SEND_HIGH_WATER] =
+    g_param_spec_uint64 ("send-high-water", NULL, NULL,
+                         0, G_MAXSIZE, 0,
                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                           G_PARAM_STATIC_STRINGS));
 
@@ -1514,6 +1572,47 @@ eap_tcp_client_set_max_send_queue (EapTcpClient *self,
     return;
   self->max_send_queue = max_send_queue;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_SEND_QUEUE]);
+}
+
+/**
+ * eap_tcp_client_get_send_high_water:
+ * @self: an [class@Eap.TcpClient]
+ *
+ * Gets [property@Eap.TcpClient:send-high-water].
+ *
+ * Returns: the queued bytes above which reading waits, or 0
+ *
+ * Since: 0.1
+ */
+gsize
+eap_tcp_client_get_send_high_water (EapTcpClient *self)
+{
+  g_return_val_if_fail (EAP_IS_TCP_CLIENT (self), 0);
+
+  return self->send_high_water;
+}
+
+/**
+ * eap_tcp_client_set_send_high_water:
+ * @self: an [class@Eap.TcpClient]
+ * @send_high_water: the queued bytes above which reading waits; 0: never
+ *
+ * Sets [property@Eap.TcpClient:send-high-water]. Takes effect at once on a
+ * connected client.
+ *
+ * Since: 0.1
+ */
+void
+eap_tcp_client_set_send_high_water (EapTcpClient *self,
+                                    gsize         send_high_water)
+{
+  g_return_if_fail (EAP_IS_TCP_CLIENT (self));
+
+  if (self->send_high_water == send_high_water)
+    return;
+  self->send_high_water = send_high_water;
+  update_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEND_HIGH_WATER]);
 }
 
 /**

@@ -87,6 +87,11 @@ EAP_AVAILABLE_IN_ALL
 void            eap_tcp_client_set_max_send_queue   (EapTcpClient   *self,
                                                      gsize           max_send_queue);
 EAP_AVAILABLE_IN_ALL
+gsize           eap_tcp_client_get_send_high_water  (EapTcpClient   *self);
+EAP_AVAILABLE_IN_ALL
+void            eap_tcp_client_set_send_high_water  (EapTcpClient   *self,
+                                                     gsize           send_high_water);
+EAP_AVAILABLE_IN_ALL
 gsize           eap_tcp_client_get_send_queue_size  (EapTcpClient   *self);
 EAP_AVAILABLE_IN_ALL
 gboolean        eap_tcp_client_get_tls              (EapTcpClient   *self);

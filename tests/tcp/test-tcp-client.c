@@ -40,6 +40,8 @@ typedef enum
   SERVER_NO_READ,        /* never reads; closes on @release */
   SERVER_COUNT,          /* reads and counts until EOF */
   SERVER_TLS_ECHO,       /* TLS handshake, then echoes until EOF */
+  SERVER_FLOOD,          /* a thread writes @to_send then shuts down; reading
+                          * (into @checksum) waits for @release */
 } ServerMode;
 
 typedef struct
@@ -55,6 +57,8 @@ typedef struct
   gint64        n_received;     /* written by the thread before finished */
   gboolean      saw_eof;
   GError       *tls_error;      /* (owned) (nullable) */
+  GChecksum    *checksum;       /* (owned) (nullable): SERVER_FLOOD's reads */
+  int           fd;             /* the accepted socket, for SERVER_FLOOD's writer */
 } Server;
 
 static void
@@ -111,6 +115,16 @@ serve_tls (Server *s,
         break;
     }
   g_io_stream_close (tls, NULL, NULL);
+}
+
+static gpointer
+flood_writer (gpointer data)
+{
+  Server *s = data;
+
+  write_all (s->fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
+  shutdown (s->fd, SHUT_WR);
+  return NULL;
 }
 
 static gpointer
@@ -203,6 +217,30 @@ server_thread (gpointer data)
     case SERVER_TLS_ECHO:
       serve_tls (s, fd);
       break;
+
+    case SERVER_FLOOD:
+      {
+        GThread *writer;
+
+        s->fd = fd;
+        s->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+        writer = g_thread_new ("tcp-test-flood", flood_writer, s);
+        eap_test_latch_wait (&s->release, 20000);
+        for (;;)
+          {
+            ssize_t n = recv (fd, buf, 256 * 1024, 0);
+            if (n <= 0)
+              {
+                s->saw_eof = n == 0;
+                break;
+              }
+            s->n_received += n;
+            g_checksum_update (s->checksum, buf, n);
+          }
+        g_thread_join (writer);
+        close (fd);
+      }
+      break;
     }
 
 out:
@@ -250,6 +288,7 @@ server_free (Server *s)
   close (s->listen_fd);
   g_clear_pointer (&s->to_send, g_bytes_unref);
   g_clear_error (&s->tls_error);
+  g_clear_pointer (&s->checksum, g_checksum_free);
   eap_test_latch_clear (&s->accepted);
   eap_test_latch_clear (&s->release);
   eap_test_latch_clear (&s->finished);
@@ -552,6 +591,84 @@ test_big_echo_checksum (void)
   /* A connected client lives on without references: close it. */
   CU_ASSERT_TRUE (eap_tcp_client_close_async (client, NULL, &error));
   CU_ASSERT_TRUE (eap_test_wait_until (cond_disconnected, w, 5000));
+  watch_free (w);
+  server_free (s);
+}
+
+static void
+echo_counting_refusals (EapTcpClient *client,
+                        GBytes       *bytes,
+                        gpointer      data)
+{
+  guint *n_refused = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!eap_tcp_client_queue_send (client, bytes, &error))
+    (*n_refused)++;
+}
+
+static gboolean
+cond_queue_above (gpointer data)
+{
+  EapTcpClient *client = data;
+
+  return eap_tcp_client_get_send_queue_size (client) > eap_tcp_client_get_send_high_water (client);
+}
+
+/* An echo to a peer that floods and reads late: with send-high-water the
+ * client stops reading instead of its queue overflowing max-send-queue,
+ * and every byte still comes back once the peer reads. */
+static void
+test_send_high_water (void)
+{
+  const gsize size = 16 * 1024 * 1024;
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *expected = NULL;
+  guint32 *p = g_malloc (size);
+  GRand *rand = g_rand_new_with_seed (7);
+  Server *s;
+  g_autoptr(EapTcpClient) client = eap_tcp_client_new ();
+  g_autoptr(EapTestRecorder) rec = eap_test_recorder_new (EAP_COMPONENT (client), NULL);
+  Watch *w = watch_new (client);
+  g_autoptr(GError) error = NULL;
+  GMainContext *context = g_main_context_get_thread_default ();
+  guint n_refused = 0;
+  gint64 at_mark;
+
+  for (gsize i = 0; i < size / 4; i++)
+    p[i] = g_rand_int (rand);
+  g_rand_free (rand);
+  data = g_bytes_new_take (p, size);
+  expected = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, data);
+  s = server_new (SERVER_FLOOD, data);
+
+  w->checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_signal_connect (client, "received", G_CALLBACK (echo_counting_refusals), &n_refused);
+  eap_tcp_client_set_max_send_queue (client, 4 * 1024 * 1024);
+  eap_tcp_client_set_send_high_water (client, 1024 * 1024);
+  error = connect_and_wait (client, rec, "127.0.0.1", s->port);
+  CU_ASSERT_PTR_NULL_FATAL (error);
+
+  /* The peer reads nothing yet: the queue passes the mark, then reading
+   * waits although the peer's bytes are there to read. */
+  CU_ASSERT_TRUE_FATAL (eap_test_wait_until (cond_queue_above, client, 5000));
+  at_mark = w->n_received;
+  for (guint i = 0; i < 200; i++)
+    g_main_context_iteration (context, FALSE);
+  CU_ASSERT_EQUAL (w->n_received, at_mark);
+  CU_ASSERT_TRUE (w->n_received < (gint64) size);
+  CU_ASSERT_EQUAL (n_refused, 0);
+
+  /* The peer reads: everything flows, nothing was refused or lost. */
+  eap_test_latch_set (&s->release);
+  CU_ASSERT_TRUE (eap_test_wait_until (cond_disconnected, w, 20000));
+  CU_ASSERT_PTR_NULL (w->disconnect_error);
+  CU_ASSERT_TRUE (eap_test_latch_wait (&s->finished, 20000));
+  CU_ASSERT_EQUAL (w->n_received, (gint64) size);
+  CU_ASSERT_EQUAL (s->n_received, (gint64) size);
+  CU_ASSERT_EQUAL (n_refused, 0);
+  CU_ASSERT_STRING_EQUAL (g_checksum_get_string (s->checksum), expected);
+
   watch_free (w);
   server_free (s);
 }
@@ -1401,6 +1518,7 @@ static CU_TestInfo tcp_client_tests[] = {
   { "connect, echo, close: events in the connecting context", test_connect_echo },
   { "64 MiB of random bytes echoed, checksummed; progress of the big send", test_big_echo_checksum },
   { "half-close: all data, then disconnected (NULL)", test_half_close },
+  { "send-high-water: reading waits for the queue; 16 MiB echoed, none refused", test_send_high_water },
   { "replies queued in received are delivered after the peer's EOF (accepted client)", test_half_close_replies_delivered },
   { "peer reset mid-stream: disconnected with an error, pending send fails", test_peer_reset },
   { "idle timeout: disconnected with G_IO_ERROR_TIMED_OUT", test_idle_timeout },
