@@ -182,7 +182,10 @@ eap_background_worker_dispose (GObject *object)
 {
   EapBackgroundWorker *self = (EapBackgroundWorker *) object;
 
-  /* Runs in flight hold their own reference to the function. */
+  /* Closed before the work goes: a run started meanwhile from another
+   * thread is refused with G_IO_ERROR_CLOSED (R50), not with "no work".
+   * Runs in flight hold their own reference to the function. */
+  eap_component_close (EAP_COMPONENT (self));
   eap_background_worker_set_work_func (self, NULL, NULL, NULL);
 
   G_OBJECT_CLASS (eap_background_worker_parent_class)->dispose (object);

@@ -32,9 +32,13 @@
  * is in flight fails with %G_IO_ERROR_INVALID_ARGUMENT. `NULL` never
  * collides.
  *
- * [method@Eap.Component.close] (or `g_object_run_dispose()`) cancels
- * everything in flight; each operation still completes, and new ones are
- * refused with %G_IO_ERROR_CLOSED.
+ * [method@Eap.Component.close] cancels everything in flight; each
+ * operation still emits its one `completed`, and new ones are refused with
+ * %G_IO_ERROR_CLOSED. `g_object_run_dispose()` closes too, and each
+ * operation still completes (its [method@Eap.Operation.wait_async],
+ * [method@Eap.Operation.wait] and [method@Eap.Operation.is_completed] see
+ * it), but GObject's dispose disconnects every signal handler, so those
+ * `completed` signals reach nobody: close first to hear them.
  *
  * Writing a component: subclass it, and in each `…_async` call
  * [method@Eap.Component.begin_operation], start the work, and complete the
