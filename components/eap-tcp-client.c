@@ -136,6 +136,7 @@ struct _EapTcpClient
   guint            watch_id;
   GIOCondition     watch_events;
   GSocket         *socket;           /* (owned) (nullable) */
+  char            *peer_name;        /* (owned) (nullable): "host:port", for messages */
   GIOStream       *connection;       /* (owned) (nullable): what GSocketClient gave */
   GIOStream       *tls_stream;       /* (owned) (nullable): the GTlsConnection */
   EapLineFramer    framer;
@@ -536,7 +537,7 @@ idle_timeout_cb (gpointer data)
   g_source_set_ready_time (self->idle_source, -1);
   disconnect (self,
               g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           "Nothing received for %u seconds", self->timeout_s),
+                           "Nothing received for %u s", self->timeout_s),
               TRUE);
   return G_SOURCE_CONTINUE;
 }
@@ -567,6 +568,24 @@ update_idle_timeout (EapTcpClient *self)
     }
   g_source_set_ready_time (self->idle_source,
                            self->last_receive + (gint64) self->timeout_s * G_USEC_PER_SEC);
+}
+
+static char *
+format_peer_name (GSocket *socket)
+{
+  g_autoptr(GSocketAddress) address = g_socket_get_remote_address (socket, NULL);
+  g_autofree char *ip = NULL;
+  GInetAddress *inet;
+  guint16 port;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address));
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  ip = g_inet_address_to_string (inet);
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, port);
+  return g_strdup_printf ("%s:%u", ip, port);
 }
 
 /* Sets up the connection on @socket (and @connection, @tls_stream). The
@@ -607,6 +626,8 @@ setup_connection (EapTcpClient  *self,
   self->watch_id = id;
   self->watch_events = 0;
   self->socket = g_object_ref (socket);
+  g_free (self->peer_name);
+  self->peer_name = format_peer_name (socket);
   self->connection = connection != NULL ? g_object_ref (connection) : NULL;
   self->tls_stream = tls_stream != NULL ? g_object_ref (tls_stream) : NULL;
   eap_line_framer_init (&self->framer, self->max_line_length);
@@ -675,6 +696,13 @@ disconnect (EapTcpClient *self,
 
   ref = g_object_ref (self);
   clean = error == NULL;
+
+  /* Name the peer: "Connection with 127.0.0.1:6667: Cannot receive:
+   * Connection reset by peer". After a reset the socket no longer knows
+   * it, hence the copy taken when the connection was set up. */
+  if (error != NULL && self->peer_name != NULL)
+    g_prefix_error (&error, "Connection with %s: ", self->peer_name);
+  g_clear_pointer (&self->peer_name, g_free);
 
   self->generation++;
   self->state = STATE_IDLE;
@@ -1003,6 +1031,7 @@ eap_tcp_client_finalize (GObject *object)
   g_clear_object (&self->connect_op);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_error (&self->pending_error);
+  g_clear_pointer (&self->peer_name, g_free);
   eap_line_framer_clear (&self->framer);
 
   G_OBJECT_CLASS (eap_tcp_client_parent_class)->finalize (object);

@@ -792,7 +792,13 @@ test_peer_reset (void)
   CU_ASSERT_TRUE (eap_test_wait_until (cond_disconnected, w, 5000));
   CU_ASSERT_PTR_NOT_NULL (w->disconnect_error);
   if (w->disconnect_error != NULL)
-    CU_ASSERT_TRUE (w->disconnect_error->domain == G_IO_ERROR);
+    {
+      g_autofree char *peer = g_strdup_printf ("127.0.0.1:%u", s->port);
+
+      CU_ASSERT_TRUE (w->disconnect_error->domain == G_IO_ERROR);
+      /* A message a person can act on: it names the peer. */
+      CU_ASSERT_PTR_NOT_NULL (strstr (w->disconnect_error->message, peer));
+    }
   CU_ASSERT_TRUE (eap_test_recorder_wait_completed (rec, 2, 5000));
   send_args = nth_completed_named (rec, "send", 0);
   CU_ASSERT_PTR_NOT_NULL_FATAL (send_args);
