@@ -73,25 +73,12 @@ static struct
   char  *log_path;   /* (owned) (nullable) */
 } state;
 
-static volatile sig_atomic_t interrupted;
 static guint16 bench_chat_port;
-
-static void
-on_signal (int signum)
-{
-  interrupted = signum;
-}
 
 static void
 clean_up (void)
 {
-  if (state.server_pid > 0)
-    {
-      kill (state.server_pid, SIGKILL);
-      while (waitpid (state.server_pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-      state.server_pid = 0;
-    }
+  bench_stop_child (&state.server_pid, SIGKILL);
   if (state.log_path != NULL)
     {
       g_unlink (state.log_path);
@@ -99,88 +86,25 @@ clean_up (void)
     }
 }
 
-static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-die (const char *format,
-     ...)
+/* On a failure: the end of the server's output, which says why. */
+static void
+print_server_log (void)
 {
-  va_list args;
+  g_autofree char *log = NULL;
+  gsize len;
 
-  fputs ("bench-chat: ", stderr);
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  if (state.log_path != NULL)
-    {
-      g_autofree char *log = NULL;
-
-      if (g_file_get_contents (state.log_path, &log, NULL, NULL) && log[0] != '\0')
-        {
-          gsize len = strlen (log);
-          fprintf (stderr, "bench-chat: the end of the server's output:\n%s\n",
-                   len > 2000 ? log + len - 2000 : log);
-        }
-    }
-  clean_up ();
-  exit (1);
+  if (state.log_path == NULL || !g_file_get_contents (state.log_path, &log, NULL, NULL) ||
+      log[0] == '\0')
+    return;
+  len = strlen (log);
+  fprintf (stderr, "bench-chat: the end of the server's output:\n%s\n",
+           len > 2000 ? log + len - 2000 : log);
 }
 
 static void
 check_interrupted (void)
 {
-  if (!interrupted)
-    return;
-  fprintf (stderr, "bench-chat: interrupted (signal %d); stopping the server\n", (int) interrupted);
-  clean_up ();
-  exit (128 + interrupted);
-}
-
-static rlim_t
-raise_nofile (rlim_t want)
-{
-  struct rlimit rl;
-
-  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-    return 1024;
-  if (rl.rlim_cur >= want)
-    return rl.rlim_cur;
-  {
-    struct rlimit r = { want, MAX (rl.rlim_max, want) };
-
-    if (setrlimit (RLIMIT_NOFILE, &r) == 0)
-      return want;
-  }
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit (RLIMIT_NOFILE, &rl);
-  getrlimit (RLIMIT_NOFILE, &rl);
-  return rl.rlim_cur;
-}
-
-static gint64
-server_cpu_ns (void)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) state.server_pid);
-  g_autofree char *stat = NULL;
-  unsigned long long utime = 0, stime = 0;
-  const char *p;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL) || (p = strrchr (stat, ')')) == NULL ||
-      sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-    return -1;
-  return (gint64) ((utime + stime) * (1000000000ull / (unsigned long long) sysconf (_SC_CLK_TCK)));
-}
-
-static gint64
-server_rss_kib (void)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) state.server_pid);
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL) ||
-      (line = strstr (status, "\nVmRSS:")) == NULL)
-    return -1;
-  return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
+  bench_exit_if_interrupted ("stopping the server");
 }
 
 /* ------------------------------------------------------------------ */
@@ -241,7 +165,7 @@ start_server (const char  *server,
   else
     log_fd = open (state.log_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (log_fd < 0)
-    die ("cannot create a log file: %s", g_strerror (errno));
+    bench_die ("cannot create a log file: %s", g_strerror (errno));
 
   g_ptr_array_add (argv, (char *) server);
   g_ptr_array_add (argv, "--port");
@@ -252,7 +176,7 @@ start_server (const char  *server,
 
   state.server_pid = fork ();
   if (state.server_pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    bench_die ("fork: %s", g_strerror (errno));
   if (state.server_pid == 0)
     {
       int null_fd = open ("/dev/null", O_RDONLY);
@@ -293,10 +217,10 @@ start_server (const char  *server,
       if (waitpid (state.server_pid, &status, WNOHANG) == state.server_pid)
         {
           state.server_pid = 0;
-          die ("%s exited at start (status %d)", server, status);
+          bench_die ("%s exited at start (status %d)", server, status);
         }
       if (bench_now_ns () > deadline)
-        die ("%s did not say \"listening on ...:PORT\" within 10 s", server);
+        bench_die ("%s did not say \"listening on ...:PORT\" within 10 s", server);
       g_usleep (10000);
     }
 }
@@ -369,7 +293,7 @@ flush_out (Load   *load,
       if (k < 0 && errno == EAGAIN)
         break;
       if (k < 0)
-        die ("client %u: write: %s", c->index, g_strerror (errno));
+        bench_die ("client %u: write: %s", c->index, g_strerror (errno));
       done += (gsize) k;
     }
   g_string_erase (c->out, 0, (gssize) done);
@@ -404,10 +328,10 @@ open_more (Load *load)
       addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
       c->fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (c->fd < 0)
-        die ("socket: %s", g_strerror (errno));
+        bench_die ("socket: %s", g_strerror (errno));
       setsockopt (c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       if (connect (c->fd, (struct sockaddr *) &addr, sizeof addr) != 0 && errno != EINPROGRESS)
-        die ("connect: %s", g_strerror (errno));
+        bench_die ("connect: %s", g_strerror (errno));
       c->state = C_CONNECTING;
       c->watching_out = TRUE;
       epoll_ctl (load->ep, EPOLL_CTL_ADD, c->fd, &ev);
@@ -515,9 +439,9 @@ handle_readable (Load   *load,
       if (k < 0 && errno == EAGAIN)
         return;
       if (k <= 0)
-        die ("client %u: the server closed the connection (%s)%s%s", c->index,
-             k < 0 ? g_strerror (errno) : "EOF", load->first_error ? "; first error: " : "",
-             load->first_error ? load->first_error : "");
+        bench_die ("client %u: the server closed the connection (%s)%s%s", c->index,
+                   k < 0 ? g_strerror (errno) : "EOF", load->first_error ? "; first error: " : "",
+                   load->first_error ? load->first_error : "");
       now = bench_now_ns ();
       c->in_len += (gsize) k;
       start = c->in;
@@ -532,7 +456,7 @@ handle_readable (Load   *load,
       c->in_len -= (gsize) (start - c->in);
       memmove (c->in, start, c->in_len);
       if (c->in_len == sizeof c->in)
-        die ("client %u: a line longer than %d bytes", c->index, IN_BUFFER);
+        bench_die ("client %u: a line longer than %d bytes", c->index, IN_BUFFER);
     }
 }
 
@@ -548,7 +472,7 @@ handle_event (Load     *load,
 
       getsockopt (c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
       if (err != 0)
-        die ("client %u: connect: %s", c->index, g_strerror (err));
+        bench_die ("client %u: connect: %s", c->index, g_strerror (err));
       c->state = C_REGISTERING;
       load->in_flight--;
       c->watching_out = TRUE;   /* so that watch() below switches to EPOLLIN */
@@ -575,7 +499,7 @@ iterate (Load *load,
   for (int i = 0; i < k; i++)
     handle_event (load, events[i].data.ptr, events[i].events);
   if (k < 0 && errno != EINTR)
-    die ("epoll_wait: %s", g_strerror (errno));
+    bench_die ("epoll_wait: %s", g_strerror (errno));
 }
 
 static void
@@ -707,10 +631,10 @@ run_round (const char  *server,
       open_more (&load);
       iterate (&load, 100);
       if (bench_now_ns () > deadline)
-        die ("setup did not finish within %d s: %u connected, %u joined, %" G_GUINT64_FORMAT
-             " of %" G_GUINT64_FORMAT " JOIN lines%s%s", SETUP_TIMEOUT_S, load.opened - load.in_flight,
-             load.n_joined, load.join_lines, expected_joins,
-             load.first_error ? "; first error: " : "", load.first_error ? load.first_error : "");
+        bench_die ("setup did not finish within %d s: %u connected, %u joined, %" G_GUINT64_FORMAT
+                   " of %" G_GUINT64_FORMAT " JOIN lines%s%s", SETUP_TIMEOUT_S, load.opened - load.in_flight,
+                   load.n_joined, load.join_lines, expected_joins,
+                   load.first_error ? "; first error: " : "", load.first_error ? load.first_error : "");
     }
   /* Drain the rest (NAMES replies) for a moment. */
   {
@@ -720,15 +644,15 @@ run_round (const char  *server,
       iterate (&load, 50);
   }
   result->setup_s = (double) (bench_now_ns () - t0) / 1e9;
-  result->rss_mib = (double) server_rss_kib () / 1024.0;
+  result->rss_mib = (double) bench_proc_status_kib (state.server_pid, "VmRSS") / 1024.0;
 
-  cpu0 = server_cpu_ns ();
+  cpu0 = bench_proc_cpu_ns (state.server_pid);
   run_phase (&load, 0, messages, rate, &paced_per_s, &result->paced_p50_ms, &result->paced_p99_ms,
              &result->paced_max_ms, &result->missing);
   paced_deliveries = load.deliveries;
   run_phase (&load, messages, burst, 0, &result->burst_per_s, &result->burst_p50_ms,
              &result->burst_p99_ms, &burst_max_ms, &result->missing);
-  result->cpu_us_per_delivery = (double) (server_cpu_ns () - cpu0) / 1e3 /
+  result->cpu_us_per_delivery = (double) (bench_proc_cpu_ns (state.server_pid) - cpu0) / 1e3 /
                                 (double) MAX (paced_deliveries + load.deliveries, 1);
   result->out_of_order = load.out_of_order;
   result->errors = load.errors;
@@ -746,10 +670,7 @@ run_round (const char  *server,
   g_free (load.clients);
   g_free (load.latency_ms);
   g_free (load.first_error);
-  kill (state.server_pid, SIGKILL);
-  while (waitpid (state.server_pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  state.server_pid = 0;
+  bench_stop_child (&state.server_pid, SIGKILL);
 }
 
 static double
@@ -792,7 +713,6 @@ main (int   argc,
   g_autofree RoundResult *results = NULL;
   g_autofree char *help = NULL, *flood_switch = NULL;
   g_autofree char *args_text = NULL;
-  struct sigaction sa = { .sa_handler = on_signal };
   rlim_t nofile;
   guint64 missing = 0, out_of_order = 0, errors = 0;
   double lo, hi, p99;
@@ -806,10 +726,8 @@ main (int   argc,
       fprintf (stderr, "bench-chat: %s\n", error ? error->message : "bad option values (see --help)");
       return 2;
     }
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
+  bench_init ("bench-chat", print_server_log, clean_up);
+  bench_catch_signals ();
   signal (SIGPIPE, SIG_IGN);
 
   if (server == NULL)
@@ -825,7 +743,7 @@ main (int   argc,
       return 77;
     }
 
-  nofile = raise_nofile ((rlim_t) n_clients + 256);
+  nofile = bench_raise_nofile ((rlim_t) n_clients + 256, 1024);
   if (nofile < (rlim_t) n_clients + 64)
     {
       fprintf (stderr, "bench-chat: RLIMIT_NOFILE is %lu: scaled down to %lu clients\n",

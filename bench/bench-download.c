@@ -48,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <math.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,14 +86,6 @@ static struct
   pid_t  client_pid;   /* 0 if no client is running */
 } state;
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal (int signum)
-{
-  interrupted = signum;
-}
-
 static int
 remove_entry (const char        *path,
               const struct stat *sb,
@@ -113,68 +106,24 @@ remove_tree (char **dir)
 }
 
 static void
-stop_child (pid_t *pid)
-{
-  if (*pid <= 0)
-    return;
-  kill (*pid, SIGTERM);
-  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  *pid = 0;
-}
-
-static void
 clean_up (void)
 {
-  stop_child (&state.client_pid);
-  stop_child (&state.nginx_pid);
+  bench_stop_child (&state.client_pid, SIGTERM);
+  bench_stop_child (&state.nginx_pid, SIGTERM);
   remove_tree (&state.dir);
   remove_tree (&state.shm_dir);
-}
-
-static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  fputs ("bench-download: ", stderr);
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  clean_up ();
-  exit (1);
 }
 
 static void
 check_interrupted (void)
 {
-  if (!interrupted)
-    return;
-  fprintf (stderr, "bench-download: interrupted (signal %d); stopping nginx, removing %s\n",
-           (int) interrupted, state.dir ? state.dir : "nothing");
-  clean_up ();
-  exit (128 + interrupted);
+  bench_exit_if_interrupted ("stopping nginx, removing %s", state.dir ? state.dir : "nothing");
 }
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
 /* ------------------------------------------------------------------ */
 
-
-static gint64
-proc_status_kib (const char *key)
-{
-  g_autofree char *status = NULL;
-  g_autofree char *needle = g_strdup_printf ("\n%s:", key);
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  line = strstr (status, needle);
-  return line != NULL ? g_ascii_strtoll (line + strlen (needle), NULL, 10) : -1;
-}
 
 /* The value after "KEY=" in @line, or -1. */
 static gint64
@@ -228,7 +177,7 @@ make_data_file (const char *path,
 
   fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
-    die ("cannot create %s: %s", path, g_strerror (errno));
+    bench_die ("cannot create %s: %s", path, g_strerror (errno));
   while (written < size)
     {
       gsize n = (gsize) MIN ((gint64) chunk, size - written);
@@ -241,16 +190,16 @@ make_data_file (const char *path,
           buffer[i] = x * 0x2545f4914f6cdd1du;
         }
       if (write (fd, buffer, n) != (gssize) n)
-        die ("cannot write %s: %s", path, g_strerror (errno));
+        bench_die ("cannot write %s: %s", path, g_strerror (errno));
       written += (gint64) n;
       check_interrupted ();
     }
   if (fsync (fd) != 0 || close (fd) != 0)
-    die ("cannot write %s: %s", path, g_strerror (errno));
+    bench_die ("cannot write %s: %s", path, g_strerror (errno));
 
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    die ("cannot open %s: %s", path, g_strerror (errno));
+    bench_die ("cannot open %s: %s", path, g_strerror (errno));
   while (read (fd, buffer, chunk) > 0)
     ;
   close (fd);
@@ -270,7 +219,7 @@ free_loopback_port (void)
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
   if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) != 0 ||
       getsockname (fd, (struct sockaddr *) &addr, &len) != 0)
-    die ("cannot find a free port on 127.0.0.1: %s", g_strerror (errno));
+    bench_die ("cannot find a free port on 127.0.0.1: %s", g_strerror (errno));
   close (fd);
   return ntohs (addr.sin_port);
 }
@@ -327,11 +276,11 @@ start_nginx (const char *nginx,
     "  }\n"
     "}\n", state.dir, (guint) port);
   if (!g_file_set_contents (conf_path, conf, -1, &error))
-    die ("%s", error->message);
+    bench_die ("%s", error->message);
 
   pid = fork ();
   if (pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    bench_die ("fork: %s", g_strerror (errno));
   if (pid == 0)
     {
       int log_fd = open (log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -363,10 +312,10 @@ start_nginx (const char *nginx,
 
           state.nginx_pid = 0;
           g_file_get_contents (log_path, &log, NULL, NULL);
-          die ("nginx exited at start (status %d):\n%s", status, log ? log : "(no log)");
+          bench_die ("nginx exited at start (status %d):\n%s", status, log ? log : "(no log)");
         }
       if (bench_now_ns () > deadline)
-        die ("nginx did not listen on 127.0.0.1:%u within 10 s", (guint) port);
+        bench_die ("nginx did not listen on 127.0.0.1:%u within 10 s", (guint) port);
       sched_yield ();
     }
 }
@@ -428,12 +377,12 @@ run_client (const Setup *setup,
   if (c->out_path != NULL)
     g_unlink (c->out_path);
   if (pipe2 (pipe_fds, O_CLOEXEC) != 0)
-    die ("pipe: %s", g_strerror (errno));
+    bench_die ("pipe: %s", g_strerror (errno));
 
   start = bench_now_ns ();
   pid = fork ();
   if (pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    bench_die ("fork: %s", g_strerror (errno));
   if (pid == 0)
     {
       int null_fd = open ("/dev/null", O_RDONLY);
@@ -459,7 +408,7 @@ run_client (const Setup *setup,
   while (wait4 (pid, &status, 0, &usage) < 0)
     {
       if (errno != EINTR)
-        die ("wait4: %s", g_strerror (errno));
+        bench_die ("wait4: %s", g_strerror (errno));
       check_interrupted ();
     }
   end = bench_now_ns ();
@@ -467,10 +416,10 @@ run_client (const Setup *setup,
   check_interrupted ();
 
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    die ("%s failed (status %d); its output: %s", c->label, status, out->str);
+    bench_die ("%s failed (status %d); its output: %s", c->label, status, out->str);
   if (field (out->str, "bytes") != setup->size)
-    die ("%s got %" G_GINT64_FORMAT " bytes, expected %" G_GINT64_FORMAT " (output: %s)",
-         c->label, field (out->str, "bytes"), setup->size, out->str);
+    bench_die ("%s got %" G_GINT64_FORMAT " bytes, expected %" G_GINT64_FORMAT " (output: %s)",
+               c->label, field (out->str, "bytes"), setup->size, out->str);
 
   c->wall_s[round] = (double) (end - start) / 1e9;
   c->rss_mib[round] = (double) usage.ru_maxrss / 1024.0;
@@ -485,12 +434,12 @@ run_client (const Setup *setup,
       guint n_entries = 0;
 
       if (stat (c->out_path, &st) != 0 || st.st_size != setup->size)
-        die ("%s: %s is missing or of the wrong size", c->label, c->out_path);
+        bench_die ("%s: %s is missing or of the wrong size", c->label, c->out_path);
       while (d != NULL && g_dir_read_name (d) != NULL)
         n_entries++;
       if (n_entries != 1)
-        die ("%s: %s holds %u entries after the download; expected only the output",
-             c->label, folder, n_entries);
+        bench_die ("%s: %s holds %u entries after the download; expected only the output",
+                   c->label, folder, n_entries);
 
       if (c->fsync_s != NULL)
         {
@@ -498,7 +447,7 @@ run_client (const Setup *setup,
           int fd = open (c->out_path, O_RDONLY | O_CLOEXEC);
 
           if (fd < 0 || fsync (fd) != 0)
-            die ("fsync %s: %s", c->out_path, g_strerror (errno));
+            bench_die ("fsync %s: %s", c->out_path, g_strerror (errno));
           close (fd);
           c->fsync_s[round] = (double) (bench_now_ns () - t0) / 1e9;
         }
@@ -596,21 +545,16 @@ time_row (const char   *figure,
           Goal          goal,
           guint         rounds)
 {
-  g_autofree double *ratios = g_new (double, rounds);
   g_autofree double *yard_s = g_new (double, rounds);
   g_autofree char *eap_text = NULL, *yard_text = NULL, *ratio_text = NULL;
-  double lo, hi, rlo, rhi, ratio;
+  double lo, hi, rlo = NAN, rhi = NAN, ratio = NAN;
 
   if (!eap->enabled || !yard->enabled)
     return;
   for (guint r = 0; r < rounds; r++)
-    {
-      yard_s[r] = yard->wall_s[r] + (yard_extra != NULL ? yard_extra[r] : 0);
-      ratios[r] = eap->wall_s[r] / yard_s[r];
-    }
+    yard_s[r] = yard->wall_s[r] + (yard_extra != NULL ? yard_extra[r] : 0);
   bench_min_max (eap->wall_s, rounds, &lo, &hi);
-  bench_min_max (ratios, rounds, &rlo, &rhi);
-  ratio = bench_median (ratios, rounds);
+  bench_ratio_of (eap->wall_s, yard_s, rounds, &ratio, &rlo, &rhi);
   eap_text = g_strdup_printf ("%.3f s (%.3f-%.3f)", bench_median (eap->wall_s, rounds), lo, hi);
   yard_text = g_strdup_printf ("%.3f s %s", bench_median (yard_s, rounds), yard_name);
   ratio_text = g_strdup_printf ("%.2fx (%.2f-%.2f)", ratio, rlo, rhi);
@@ -696,7 +640,6 @@ main (int   argc,
   g_autofree char *out_dir = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *exe = NULL;
-  struct sigaction sa = { .sa_handler = on_signal };
   Setup setup;
   guint16 port;
   gint64 t0;
@@ -710,10 +653,8 @@ main (int   argc,
 
   /* No SA_RESTART: a blocking read or wait4 returns EINTR and the loop
    * around it cleans up. */
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
+  bench_init ("bench-download", NULL, clean_up);
+  bench_catch_signals ();
 
   exe = g_file_read_link ("/proc/self/exe", NULL);
   self_dir = g_path_get_dirname (exe != NULL ? exe : argv[0]);
@@ -723,9 +664,9 @@ main (int   argc,
   if (nginx == NULL && g_file_test ("/usr/sbin/nginx", G_FILE_TEST_IS_EXECUTABLE))
     nginx = g_strdup ("/usr/sbin/nginx");
   if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
-    die ("no %s: build the benchmarks (meson -Dbenchmarks=true)", helper);
+    bench_die ("no %s: build the benchmarks (meson -Dbenchmarks=true)", helper);
   if (curl == NULL || nginx == NULL)
-    die ("needs curl and nginx (scripts/setup-deps installs them)");
+    bench_die ("needs curl and nginx (scripts/setup-deps installs them)");
 
   /* The work folder: nginx's configuration, logs and document root, and
    * the disk outputs. */
@@ -735,7 +676,7 @@ main (int   argc,
 
     state.dir = g_mkdtemp (g_steal_pointer (&template));
     if (state.dir == NULL)
-      die ("cannot create a work folder: %s", g_strerror (errno));
+      bench_die ("cannot create a work folder: %s", g_strerror (errno));
   }
   if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && is_tmpfs ("/dev/shm"))
     {
@@ -749,7 +690,7 @@ main (int   argc,
   www = g_build_filename (state.dir, "www", NULL);
   out_dir = g_build_filename (state.dir, "out", NULL);
   if (g_mkdir (www, 0755) != 0 || g_mkdir (out_dir, 0755) != 0)
-    die ("cannot create folders in %s: %s", state.dir, g_strerror (errno));
+    bench_die ("cannot create folders in %s: %s", state.dir, g_strerror (errno));
 
   for (int i = 0; i < N_CLIENTS; i++)
     {
@@ -808,7 +749,7 @@ main (int   argc,
           size_mib, uri, rounds, N_CLIENTS - (state.shm_dir ? 0 : 3), state.dir,
           fs_type (state.dir), state.shm_dir ? ", tmpfs folder " : ", no tmpfs /dev/shm",
           state.shm_dir ? state.shm_dir : "", (double) (bench_now_ns () - t0) / 1e9,
-          proc_status_kib ("VmRSS"));
+          bench_proc_status_kib (0, "VmRSS"));
   fflush (stdout);
 
   /* One untimed download warms nginx, curl and the loopback path. */

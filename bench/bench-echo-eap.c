@@ -27,32 +27,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sys/resource.h>
-
 #include <eap.h>
 
+#include "bench-util.h"
+
 #define WANT_NOFILE 25000
-
-static rlim_t
-raise_nofile (void)
-{
-  struct rlimit rl;
-
-  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-    return 0;
-  if (rl.rlim_cur >= WANT_NOFILE)
-    return rl.rlim_cur;
-  {
-    struct rlimit want = { WANT_NOFILE, MAX (rl.rlim_max, WANT_NOFILE) };
-
-    if (setrlimit (RLIMIT_NOFILE, &want) == 0)
-      return WANT_NOFILE;
-  }
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit (RLIMIT_NOFILE, &rl);
-  getrlimit (RLIMIT_NOFILE, &rl);
-  return rl.rlim_cur;
-}
 
 static void
 on_received (EapTcpClient *client,
@@ -88,7 +67,7 @@ main (int   argc,
   rlim_t nofile;
 
   signal (SIGPIPE, SIG_IGN);
-  nofile = raise_nofile ();
+  nofile = bench_raise_nofile (WANT_NOFILE, 0);
   loop = g_main_loop_new (NULL, FALSE);
   listener = eap_tcp_listener_new ();
   eap_tcp_listener_set_framing (listener, EAP_TCP_FRAMING_RAW);

@@ -42,37 +42,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <gio/gio.h>
 
+#include "bench-util.h"
+
 #define BUFFER_SIZE (64 * 1024)
 #define BACKLOG     1024
 #define WANT_NOFILE 25000
-
-/* Raises RLIMIT_NOFILE to WANT_NOFILE (hard limit too, which root may do);
- * failing that, the soft limit to the hard one. Returns the soft limit. */
-static rlim_t
-raise_nofile (void)
-{
-  struct rlimit rl;
-
-  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-    return 0;
-  if (rl.rlim_cur >= WANT_NOFILE)
-    return rl.rlim_cur;
-  {
-    struct rlimit want = { WANT_NOFILE, MAX (rl.rlim_max, WANT_NOFILE) };
-
-    if (setrlimit (RLIMIT_NOFILE, &want) == 0)
-      return WANT_NOFILE;
-  }
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit (RLIMIT_NOFILE, &rl);
-  getrlimit (RLIMIT_NOFILE, &rl);
-  return rl.rlim_cur;
-}
 
 /* ------------------------------------------------------------------ */
 /* raw GIO                                                              */
@@ -345,6 +323,6 @@ main (int   argc,
       return 2;
     }
   signal (SIGPIPE, SIG_IGN);
-  nofile = raise_nofile ();
+  nofile = bench_raise_nofile (WANT_NOFILE, 0);
   return strcmp (argv[1], "gio") == 0 ? run_gio (nofile) : run_epoll (nofile);
 }

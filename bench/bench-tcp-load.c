@@ -70,71 +70,6 @@
 static guint16 port;
 static pid_t   server_pid;
 
-static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  fputs ("bench-tcp-load: ", stderr);
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  exit (1);
-}
-
-static rlim_t
-raise_nofile (void)
-{
-  struct rlimit rl;
-
-  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
-    return 1024;
-  if (rl.rlim_cur >= WANT_NOFILE)
-    return rl.rlim_cur;
-  {
-    struct rlimit want = { WANT_NOFILE, MAX (rl.rlim_max, WANT_NOFILE) };
-
-    if (setrlimit (RLIMIT_NOFILE, &want) == 0)
-      return WANT_NOFILE;
-  }
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit (RLIMIT_NOFILE, &rl);
-  getrlimit (RLIMIT_NOFILE, &rl);
-  return rl.rlim_cur;
-}
-
-/* utime + stime of the server, in ns. */
-static gint64
-server_cpu_ns (void)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int) server_pid);
-  g_autofree char *stat = NULL;
-  const char *p;
-  unsigned long long utime = 0, stime = 0;
-
-  if (!g_file_get_contents (path, &stat, NULL, NULL) || (p = strrchr (stat, ')')) == NULL)
-    return -1;
-  /* After "pid (comm)": state is field 3; utime and stime are 14 and 15. */
-  if (sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-    return -1;
-  return (gint64) ((utime + stime) * (1000000000ull / (unsigned long long) sysconf (_SC_CLK_TCK)));
-}
-
-static gint64
-server_rss_kib (void)
-{
-  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) server_pid);
-  g_autofree char *status = NULL;
-  const char *line;
-
-  if (!g_file_get_contents (path, &status, NULL, NULL) ||
-      (line = strstr (status, "\nVmRSS:")) == NULL)
-    return -1;
-  return g_ascii_strtoll (line + strlen ("\nVmRSS:"), NULL, 10);
-}
-
 static int
 open_socket (gboolean nonblocking)
 {
@@ -142,7 +77,7 @@ open_socket (gboolean nonblocking)
   int one = 1;
 
   if (fd < 0)
-    die ("socket: %s", g_strerror (errno));
+    bench_die ("socket: %s", g_strerror (errno));
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
@@ -164,7 +99,7 @@ connect_blocking (void)
   int err = start_connect (fd);
 
   if (err != 0)
-    die ("connect to 127.0.0.1:%u: %s", (guint) port, g_strerror (err));
+    bench_die ("connect to 127.0.0.1:%u: %s", (guint) port, g_strerror (err));
   return fd;
 }
 
@@ -190,7 +125,7 @@ ping_send (PingConn *c)
   static const guint8 msg[MSG_SIZE] = { 'p' };
 
   if (write (c->fd, msg, sizeof msg) != sizeof msg)
-    die ("write: %s", g_strerror (errno));
+    bench_die ("write: %s", g_strerror (errno));
   c->got = 0;
 }
 
@@ -209,7 +144,7 @@ run_rtt (int    argc,
   int ep = epoll_create1 (EPOLL_CLOEXEC);
 
   if (conns < 1 || seconds <= 0)
-    die ("rtt: bad CONNS or SECONDS");
+    bench_die ("rtt: bad CONNS or SECONDS");
   c = g_new0 (PingConn, conns);
   for (int i = 0; i < conns; i++)
     {
@@ -234,7 +169,7 @@ run_rtt (int    argc,
           measuring = TRUE;
           rtts = 0;
           start = now;
-          cpu0 = server_cpu_ns ();
+          cpu0 = bench_proc_cpu_ns (server_pid);
         }
       if (now >= deadline)
         break;
@@ -252,7 +187,8 @@ run_rtt (int    argc,
               if (k < 0 && errno == EAGAIN)
                 break;
               if (k <= 0)
-                die ("rtt: the server closed a connection (%s)", k < 0 ? g_strerror (errno) : "EOF");
+                bench_die ("rtt: the server closed a connection (%s)",
+                           k < 0 ? g_strerror (errno) : "EOF");
               p->got += (guint) k;
               if (p->got == MSG_SIZE)
                 {
@@ -263,7 +199,7 @@ run_rtt (int    argc,
         }
     }
   end = bench_now_ns ();
-  cpu1 = server_cpu_ns ();
+  cpu1 = bench_proc_cpu_ns (server_pid);
   printf ("rtts=%" G_GUINT64_FORMAT " ns=%" G_GINT64_FORMAT " server_cpu_ns=%" G_GINT64_FORMAT "\n",
           rtts, end - start, cpu1 - cpu0);
   return 0;
@@ -287,7 +223,7 @@ run_stream (int    argc,
   struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 
   if (total <= 0)
-    die ("stream: bad MIB");
+    bench_die ("stream: bad MIB");
   for (gsize i = 0; i < PATTERN_SIZE; i++)
     {
       x ^= x >> 12;
@@ -299,15 +235,16 @@ run_stream (int    argc,
   set_nonblocking (fd);
   epoll_ctl (ep, EPOLL_CTL_ADD, fd, &ev);
 
-  cpu0 = server_cpu_ns ();
+  cpu0 = bench_proc_cpu_ns (server_pid);
   start = bench_now_ns ();
   while (received < total)
     {
       struct epoll_event events[1];
 
       if (epoll_wait (ep, events, 1, 10000) == 0)
-        die ("stream: nothing moved for 10 s (sent %" G_GINT64_FORMAT ", received %" G_GINT64_FORMAT ")",
-             sent, received);
+        bench_die ("stream: nothing moved for 10 s (sent %" G_GINT64_FORMAT
+                   ", received %" G_GINT64_FORMAT ")",
+                   sent, received);
       while (sent < total && sent - received < IN_FLIGHT)
         {
           gsize off = (gsize) (sent % PATTERN_SIZE);
@@ -319,7 +256,7 @@ run_stream (int    argc,
           if (k < 0 && errno == EAGAIN)
             break;
           if (k < 0)
-            die ("stream: write: %s", g_strerror (errno));
+            bench_die ("stream: write: %s", g_strerror (errno));
           sent += k;
         }
       /* Watch for writability only while there is room to write. */
@@ -338,10 +275,11 @@ run_stream (int    argc,
           if (k < 0 && errno == EAGAIN)
             break;
           if (k <= 0)
-            die ("stream: the server closed the connection after %" G_GINT64_FORMAT " bytes (%s)",
-                 received, k < 0 ? g_strerror (errno) : "EOF");
+            bench_die ("stream: the server closed the connection after %" G_GINT64_FORMAT
+                       " bytes (%s)",
+                       received, k < 0 ? g_strerror (errno) : "EOF");
           if (memcmp (buffer, pattern + received % PATTERN_SIZE, MIN (k, 32)) != 0)
-            die ("stream: wrong bytes at offset %" G_GINT64_FORMAT, received);
+            bench_die ("stream: wrong bytes at offset %" G_GINT64_FORMAT, received);
           received += k;
           /* Keep the two directions going: write again before reading on. */
           if (sent < total)
@@ -355,7 +293,7 @@ run_stream (int    argc,
         }
     }
   end = bench_now_ns ();
-  cpu1 = server_cpu_ns ();
+  cpu1 = bench_proc_cpu_ns (server_pid);
   printf ("bytes=%" G_GINT64_FORMAT " ns=%" G_GINT64_FORMAT " server_cpu_ns=%" G_GINT64_FORMAT "\n",
           received, end - start, cpu1 - cpu0);
   return 0;
@@ -382,7 +320,7 @@ ping_pong (int     fd,
       gsize got = 0;
 
       if (write (fd, msg, sizeof msg) != sizeof msg)
-        die ("active connection: write: %s", g_strerror (errno));
+        bench_die ("active connection: write: %s", g_strerror (errno));
       while (got < sizeof msg)
         {
           struct pollfd pfd = { fd, POLLIN, 0 };
@@ -395,7 +333,8 @@ ping_pong (int     fd,
           if (k < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
           if (k <= 0)
-            die ("active connection: %s", k < 0 ? g_strerror (errno) : "closed by the server");
+            bench_die ("active connection: %s",
+                       k < 0 ? g_strerror (errno) : "closed by the server");
           got += (gsize) k;
         }
       samples[done++] = (double) (bench_now_ns () - t0);
@@ -414,7 +353,7 @@ run_idle (int    argc,
   double cap_s = g_ascii_strtod (argv[2], NULL);
   int window = atoi (argv[3]);
   double ping_cap_s = g_ascii_strtod (argv[4], NULL);
-  rlim_t nofile = raise_nofile ();
+  rlim_t nofile = bench_raise_nofile (WANT_NOFILE, 1024);
   g_autofree int *fds = NULL;
   g_autofree guint8 *state = NULL;
   g_autofree double *samples = NULL;
@@ -427,7 +366,7 @@ run_idle (int    argc,
   gboolean finished;
 
   if (n < 1 || pings < 1 || cap_s <= 0 || window < 1 || ping_cap_s <= 0)
-    die ("idle: bad arguments");
+    bench_die ("idle: bad arguments");
   if ((rlim_t) n + 64 > nofile)
     {
       fprintf (stderr, "bench-tcp-load: RLIMIT_NOFILE is %lu, cannot hold %d connections: "
@@ -442,7 +381,7 @@ run_idle (int    argc,
   base_done = ping_pong (active, (guint) pings, bench_now_ns () + (gint64) (ping_cap_s * 1e9), samples);
   base_rtt = base_done > 0 ? bench_median (samples, base_done) : -1;
 
-  rss_before = server_rss_kib ();
+  rss_before = bench_proc_status_kib (server_pid, "VmRSS");
   start = bench_now_ns ();
   deadline = start + (gint64) (cap_s * 1e9);
   while (accepted < n)
@@ -457,7 +396,7 @@ run_idle (int    argc,
           fds[next] = open_socket (TRUE);
           err = start_connect (fds[next]);
           if (err != 0 && err != EINPROGRESS)
-            die ("connect %d: %s", next, g_strerror (err));
+            bench_die ("connect %d: %s", next, g_strerror (err));
           state[next] = IDLE_CONNECTING;
           epoll_ctl (ep, EPOLL_CTL_ADD, fds[next], &ev);
           next++;
@@ -479,9 +418,9 @@ run_idle (int    argc,
 
               getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &len);
               if (err != 0)
-                die ("connect %u: %s (after %d accepted)", j, g_strerror (err), accepted);
+                bench_die ("connect %u: %s (after %d accepted)", j, g_strerror (err), accepted);
               if (write (fd, "x", 1) != 1)
-                die ("connection %u: write: %s", j, g_strerror (errno));
+                bench_die ("connection %u: write: %s", j, g_strerror (errno));
               state[j] = IDLE_WAITING;
               epoll_ctl (ep, EPOLL_CTL_MOD, fd, &ev);
             }
@@ -493,8 +432,8 @@ run_idle (int    argc,
               if (r < 0 && (errno == EAGAIN || errno == EINTR))
                 continue;
               if (r != 1)
-                die ("connection %u: %s (after %d accepted)", j,
-                     r < 0 ? g_strerror (errno) : "closed by the server", accepted);
+                bench_die ("connection %u: %s (after %d accepted)", j,
+                           r < 0 ? g_strerror (errno) : "closed by the server", accepted);
               state[j] = IDLE_DONE;
               epoll_ctl (ep, EPOLL_CTL_DEL, fd, NULL);
               accepted++;
@@ -506,7 +445,7 @@ run_idle (int    argc,
   finished = accepted == n;
   if (!finished)
     end = bench_now_ns ();
-  rss_after = server_rss_kib ();
+  rss_after = bench_proc_status_kib (server_pid, "VmRSS");
 
   if (finished)
     {
@@ -528,8 +467,9 @@ int
 main (int   argc,
       char *argv[])
 {
+  bench_init ("bench-tcp-load", NULL, NULL);
   if (argc < 4)
-    die ("usage: bench-tcp-load rtt|stream|idle PORT SERVER_PID ARGS... (see the source)");
+    bench_die ("usage: bench-tcp-load rtt|stream|idle PORT SERVER_PID ARGS... (see the source)");
   signal (SIGPIPE, SIG_IGN);
   port = (guint16) atoi (argv[2]);
   server_pid = (pid_t) atoi (argv[3]);
@@ -539,6 +479,6 @@ main (int   argc,
     return run_stream (argc - 4, argv + 4);
   if (strcmp (argv[1], "idle") == 0 && argc == 9)
     return run_idle (argc - 4, argv + 4);
-  die ("usage: bench-tcp-load rtt PORT PID CONNS SECONDS | stream PORT PID MIB | "
-       "idle PORT PID N PINGS CAP_S WINDOW PING_CAP_S");
+  bench_die ("usage: bench-tcp-load rtt PORT PID CONNS SECONDS | stream PORT PID MIB | "
+             "idle PORT PID N PINGS CAP_S WINDOW PING_CAP_S");
 }

@@ -91,55 +91,17 @@ static struct
   pid_t load_pid;
 } state;
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal (int signum)
-{
-  interrupted = signum;
-}
-
-static void
-stop_child (pid_t *pid)
-{
-  if (*pid <= 0)
-    return;
-  kill (*pid, SIGKILL);
-  while (waitpid (*pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  *pid = 0;
-}
-
 static void
 clean_up (void)
 {
-  stop_child (&state.load_pid);
-  stop_child (&state.server_pid);
-}
-
-static void G_GNUC_NORETURN G_GNUC_PRINTF (1, 2)
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  fputs ("bench-tcp: ", stderr);
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  clean_up ();
-  exit (1);
+  bench_stop_child (&state.load_pid, SIGKILL);
+  bench_stop_child (&state.server_pid, SIGKILL);
 }
 
 static void
 check_interrupted (void)
 {
-  if (!interrupted)
-    return;
-  fprintf (stderr, "bench-tcp: interrupted (signal %d); stopping the servers\n", (int) interrupted);
-  clean_up ();
-  exit (128 + interrupted);
+  bench_exit_if_interrupted ("stopping the servers");
 }
 
 /* The value after "KEY=" in @line, or @otherwise. */
@@ -166,10 +128,10 @@ spawn (char **argv,
   pid_t pid;
 
   if (pipe2 (pipe_fds, O_CLOEXEC) != 0)
-    die ("pipe: %s", g_strerror (errno));
+    bench_die ("pipe: %s", g_strerror (errno));
   pid = fork ();
   if (pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    bench_die ("fork: %s", g_strerror (errno));
   if (pid == 0)
     {
       int null_fd = open ("/dev/null", O_RDONLY);
@@ -244,12 +206,12 @@ start_server (const Programs *programs,
 
   state.server_pid = spawn (argv, &fd);
   if (!read_output (fd, out, TRUE, SERVER_START_TIMEOUT_MS))
-    die ("the %s server did not say its port within 10 s", server_labels[id]);
+    bench_die ("the %s server did not say its port within 10 s", server_labels[id]);
   close (fd);
   port = field (out->str, "port", -1);
   *nofile = field (out->str, "nofile", 0);
   if (port <= 0)
-    die ("the %s server did not start (it printed: \"%s\")", server_labels[id], out->str);
+    bench_die ("the %s server did not start (it printed: \"%s\")", server_labels[id], out->str);
   return (guint16) port;
 }
 
@@ -275,17 +237,17 @@ run_load (const Programs *programs,
   g_ptr_array_add (argv, NULL);
   state.load_pid = spawn ((char **) argv->pdata, &fd);
   if (!read_output (fd, out, FALSE, (gint64) (timeout_s * 1000)))
-    die ("the load client (%s) did not finish within %.0f s", command, timeout_s);
+    bench_die ("the load client (%s) did not finish within %.0f s", command, timeout_s);
   close (fd);
   while (waitpid (state.load_pid, &status, 0) < 0)
     {
       if (errno != EINTR)
-        die ("waitpid: %s", g_strerror (errno));
+        bench_die ("waitpid: %s", g_strerror (errno));
       check_interrupted ();
     }
   state.load_pid = 0;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    die ("the load client failed (%s; status %d); it printed: %s", command, status, out->str);
+    bench_die ("the load client failed (%s; status %d); it printed: %s", command, status, out->str);
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -343,10 +305,10 @@ measure_rtt (const Programs *programs,
   guint16 port = start_server (programs, id, &nofile);
 
   line = run_load (programs, "rtt", port, args, config->seconds + 60);
-  stop_child (&state.server_pid);
+  bench_stop_child (&state.server_pid, SIGKILL);
   rtts = field (line, "rtts", 0);
   if (rtts <= 0)
-    die ("%s: no round trips (%s)", server_labels[id], line);
+    bench_die ("%s: no round trips (%s)", server_labels[id], line);
   servers[id].rtt_per_s[round] = rtts / (field (line, "ns", 1) / 1e9);
   servers[id].rtt_cpu_us[round] = field (line, "server_cpu_ns", 0) / rtts / 1e3;
 }
@@ -364,7 +326,7 @@ measure_stream (const Programs *programs,
   guint16 port = start_server (programs, id, &nofile);
 
   line = run_load (programs, "stream", port, args, 600);
-  stop_child (&state.server_pid);
+  bench_stop_child (&state.server_pid, SIGKILL);
   servers[id].stream_gbps[round] = field (line, "bytes", 0) / field (line, "ns", 1);
   servers[id].stream_cpu_s[round] = field (line, "server_cpu_ns", 0) / 1e9;
 }
@@ -393,7 +355,7 @@ measure_idle (const Programs *programs,
     }
   args = g_strdup_printf ("%d %d %g %d %g", n, config->pings, cap, config->window, config->ping_cap);
   line = run_load (programs, "idle", port, args, cap + 2 * config->ping_cap + 60);
-  stop_child (&state.server_pid);
+  bench_stop_child (&state.server_pid, SIGKILL);
 
   s->idle_n = (int) field (line, "n", n);
   s->nofile = nofile;
@@ -417,43 +379,6 @@ measure_idle (const Programs *programs,
 /* ------------------------------------------------------------------ */
 /* Report                                                               */
 /* ------------------------------------------------------------------ */
-
-/* Median and range of the measured (non-NAN) values of @v; FALSE if none. */
-static gboolean
-summarize (const double *v,
-           guint         n,
-           double       *median,
-           double       *lo,
-           double       *hi)
-{
-  g_autofree double *kept = g_new (double, MAX (n, 1));
-  guint k = 0;
-
-  for (guint i = 0; i < n; i++)
-    if (!isnan (v[i]))
-      kept[k++] = v[i];
-  if (k == 0)
-    return FALSE;
-  *median = bench_median (kept, k);
-  bench_min_max (kept, k, lo, hi);
-  return TRUE;
-}
-
-/* The per-round ratios a / b, summarized. */
-static gboolean
-ratio_of (const double *a,
-          const double *b,
-          guint         n,
-          double       *median,
-          double       *lo,
-          double       *hi)
-{
-  g_autofree double *r = g_new (double, MAX (n, 1));
-
-  for (guint i = 0; i < n; i++)
-    r[i] = isnan (a[i]) || isnan (b[i]) || b[i] == 0 ? NAN : a[i] / b[i];
-  return summarize (r, n, median, lo, hi);
-}
 
 typedef enum
 {
@@ -486,7 +411,7 @@ value_text (const Row    *row,
 
   if (!s->enabled)
     return g_strdup ("(not run)");
-  if (!summarize (v, n, &m, &lo, &hi))
+  if (!bench_summarize (v, n, &m, &lo, &hi))
     {
       if (s->idle_unfinished)
         return g_strdup_printf ("not done in %.0f s (%d/%d)", s->idle_cap_s,
@@ -510,11 +435,14 @@ print_row (const Row *row,
   g_autofree char *r_gio = NULL, *r_epoll = NULL;
   const char *verdict = "-";
   double m, lo, hi, em, elo, ehi;
-  gboolean have_eap = servers[SRV_EAP].enabled && summarize (values[SRV_EAP], n, &em, &elo, &ehi);
+  gboolean have_eap = servers[SRV_EAP].enabled &&
+                      bench_summarize (values[SRV_EAP], n, &em, &elo, &ehi);
 
-  if (have_eap && servers[SRV_GIO].enabled && ratio_of (values[SRV_EAP], values[SRV_GIO], n, &m, &lo, &hi))
+  if (have_eap && servers[SRV_GIO].enabled &&
+      bench_ratio_of (values[SRV_EAP], values[SRV_GIO], n, &m, &lo, &hi))
     r_gio = g_strdup_printf ("%.2fx (%.2f-%.2f)", m, lo, hi);
-  if (have_eap && servers[SRV_EPOLL].enabled && ratio_of (values[SRV_EAP], values[SRV_EPOLL], n, &m, &lo, &hi))
+  if (have_eap && servers[SRV_EPOLL].enabled &&
+      bench_ratio_of (values[SRV_EAP], values[SRV_EPOLL], n, &m, &lo, &hi))
     r_epoll = g_strdup_printf ("%.2fx (%.2f-%.2f)", m, lo, hi);
 
   switch (row->goal)
@@ -522,7 +450,7 @@ print_row (const Row *row,
     case GOAL_AT_LEAST:
     case GOAL_AT_MOST:
       if (have_eap && servers[row->goal_yard].enabled &&
-          ratio_of (values[SRV_EAP], values[row->goal_yard], n, &m, &lo, &hi))
+          bench_ratio_of (values[SRV_EAP], values[row->goal_yard], n, &m, &lo, &hi))
         verdict = (row->goal == GOAL_AT_LEAST ? m >= row->bound : m <= row->bound) ? "met" : "MISSED";
       else if (have_eap && row->goal_yard == SRV_GIO && servers[SRV_GIO].idle_unfinished)
         verdict = "met (GIO did not finish)";
@@ -604,7 +532,6 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *exe = NULL, *self_dir = NULL;
   g_autofree char *server_exe = NULL, *eap_exe = NULL, *load_exe = NULL;
-  struct sigaction sa = { .sa_handler = on_signal };
   Server servers[N_SERVERS] = { 0 };
   gboolean do_rtt, do_stream, do_idle;
   Programs programs;
@@ -626,10 +553,8 @@ main (int   argc,
   if (config.gio_idle_rounds == 0)
     skip_gio_idle = TRUE;
 
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
+  bench_init ("bench-tcp", NULL, clean_up);
+  bench_catch_signals ();
   signal (SIGPIPE, SIG_IGN);
 
   exe = g_file_read_link ("/proc/self/exe", NULL);
@@ -640,7 +565,7 @@ main (int   argc,
   programs = (Programs) { server_exe, eap_exe, load_exe };
   if (!g_file_test (server_exe, G_FILE_TEST_IS_EXECUTABLE) ||
       !g_file_test (load_exe, G_FILE_TEST_IS_EXECUTABLE))
-    die ("no %s or %s: build the benchmarks (meson -Dbenchmarks=true)", server_exe, load_exe);
+    bench_die ("no %s or %s: build the benchmarks (meson -Dbenchmarks=true)", server_exe, load_exe);
 
   for (int i = 0; i < N_SERVERS; i++)
     {

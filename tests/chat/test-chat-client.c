@@ -29,65 +29,6 @@
 /* ngircd adds a penalty second to some commands: waits are generous. */
 #define WAIT_MS 20000
 
-/* ------------------------------------------------------------------ */
-/* Waiting                                                              */
-/* ------------------------------------------------------------------ */
-
-static gboolean
-flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the fixture's context for @ms (a pause between two connection
- * attempts while a server starts), or until *@stop. */
-static void
-iterate_for (guint     ms,
-             gboolean *stop)
-{
-  GMainContext *context = eap_test_fixture ()->context;
-  gboolean fired = FALSE;
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, flag_cb, &fired, NULL);
-  g_source_attach (source, context);
-  while (!fired && (stop == NULL || !*stop))
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
-static guint16
-free_loopback_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  guint16 port;
-
-  g_assert_no_error (error);
-  g_socket_bind (sock, addr, TRUE, &error);
-  g_assert_no_error (error);
-  local = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_socket_close (sock, NULL);
-  return port;
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
 /* "[12:34:56] " then @rest: the timestamp every output line starts with. */
 static gboolean
 is_stamped (const char *line,
@@ -96,66 +37,6 @@ is_stamped (const char *line,
   return strlen (line) >= 11 && line[0] == '[' && g_ascii_isdigit (line[1]) &&
          g_ascii_isdigit (line[2]) && line[3] == ':' && line[6] == ':' && line[9] == ']' &&
          line[10] == ' ' && (rest == NULL || strcmp (line + 11, rest) == 0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Lines with a cursor: what a child printed, or what a server got      */
-/* ------------------------------------------------------------------ */
-
-typedef struct
-{
-  GPtrArray  *lines;    /* (element-type utf8) (unowned) */
-  guint      *cursor;   /* (unowned): first line not yet matched */
-  const char *needle;
-  gboolean    prefix;   /* match at the start (after the stamp for output) */
-  gboolean   *eof;      /* (nullable): stop waiting at EOF */
-  gboolean    found;
-} LineWait;
-
-static gboolean
-line_matches (const char *line,
-              const char *needle,
-              gboolean    prefix)
-{
-  return prefix ? g_str_has_prefix (line, needle) : strstr (line, needle) != NULL;
-}
-
-static gboolean
-line_wait_cond (gpointer data)
-{
-  LineWait *wait = data;
-
-  for (guint i = *wait->cursor; i < wait->lines->len; i++)
-    if (line_matches (g_ptr_array_index (wait->lines, i), wait->needle, wait->prefix))
-      {
-        *wait->cursor = i + 1;
-        wait->found = TRUE;
-        return TRUE;
-      }
-  return wait->eof != NULL && *wait->eof;
-}
-
-/* Waits until a line after the cursor holds @needle; moves the cursor
- * past it. Prints what was there when the deadline passes. */
-static gboolean
-wait_line (GPtrArray  *lines,
-           guint      *cursor,
-           gboolean   *eof,
-           const char *who,
-           const char *needle,
-           gboolean    prefix,
-           guint       timeout_ms)
-{
-  LineWait wait = { lines, cursor, needle, prefix, eof, FALSE };
-  guint before = *cursor;
-
-  eap_test_wait_until (line_wait_cond, &wait, timeout_ms);
-  if (wait.found)
-    return TRUE;
-  fprintf (stderr, "\n%s: no line with \"%s\"; lines from %u:\n", who, needle, before);
-  for (guint i = before; i < lines->len; i++)
-    fprintf (stderr, "  %s\n", (char *) g_ptr_array_index (lines, i));
-  return FALSE;
 }
 
 static gboolean
@@ -172,127 +53,36 @@ has_line (GPtrArray  *lines,
 /* Child processes                                                      */
 /* ------------------------------------------------------------------ */
 
-/* Lives until the child has exited and stdout reached EOF: every async
- * call holds a reference. */
-typedef struct
-{
-  char          *name;       /* (owned) */
-  GSubprocess   *process;    /* (owned) */
-  GOutputStream *stdin_pipe; /* (unowned) (nullable) */
-  GPtrArray     *lines;      /* (owned) (element-type utf8): stdout+stderr */
-  guint          cursor;
-  gboolean       exited;
-  gboolean       eof;
-  int            status;
-} Child;
-
 /* The children of the running test: the teardown kills what is left. */
 static GPtrArray *children;
 
-static void
-child_clear (gpointer data)
-{
-  Child *child = data;
-
-  g_free (child->name);
-  g_clear_object (&child->process);
-  g_ptr_array_unref (child->lines);
-}
-
-static Child *
-child_ref (Child *child)
-{
-  return g_rc_box_acquire (child);
-}
-
-static void
-child_unref (Child *child)
-{
-  g_rc_box_release_full (child, child_clear);
-}
-
-static void
-child_line_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Child *child = data;
-  char *line;
-
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  if (line == NULL)
-    {
-      child->eof = TRUE;
-      child_unref (child);
-      return;
-    }
-  if (g_getenv ("CHAT_TEST_VERBOSE") != NULL)
-    fprintf (stderr, "%s| %s\n", child->name, line);
-  g_ptr_array_add (child->lines, line);
-  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
-                                       child_line_cb, child);
-}
-
-static void
-child_exited_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  Child *child = data;
-
-  if (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL))
-    child->status = g_subprocess_get_if_exited (child->process)
-                      ? g_subprocess_get_exit_status (child->process) : -1;
-  child->exited = TRUE;
-  child_unref (child);
-}
-
-/* Starts @argv with a stdin pipe; stdout and stderr are read as lines. */
-static Child *
+/* Starts @argv with a stdin pipe; stdout and stderr are read as lines.
+ * CHAT_TEST_VERBOSE=1 echoes them. */
+static EapTestChild *
 child_spawn (const char         *name,
              const char * const *argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  Child *child = g_rc_box_new0 (Child);
+  EapTestChildFlags flags = EAP_TEST_CHILD_STDIN | EAP_TEST_CHILD_MERGE_STDERR;
+  EapTestChild *child;
 
-  child->name = g_strdup (name);
-  child->lines = g_ptr_array_new_with_free_func (g_free);
-  child->process = g_subprocess_newv (argv,
-                                      G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                      G_SUBPROCESS_FLAGS_STDERR_MERGE,
-                                      &error);
-  CU_ASSERT_PTR_NULL (error);
-  if (child->process == NULL)
-    {
-      fprintf (stderr, "cannot start %s: %s\n", argv[0], error->message);
-      child->exited = child->eof = TRUE;
-      g_ptr_array_add (children, child);
-      return child;
-    }
-
-  child->stdin_pipe = g_subprocess_get_stdin_pipe (child->process);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child->process));
-  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, child_line_cb,
-                                       child_ref (child));
-  g_subprocess_wait_async (child->process, NULL, child_exited_cb, child_ref (child));
+  if (g_getenv ("CHAT_TEST_VERBOSE") != NULL)
+    flags |= EAP_TEST_CHILD_ECHO;
+  child = eap_test_child_spawn (name, argv, flags);
   g_ptr_array_add (children, child);   /* the list's reference */
   return child;
 }
 
 static gboolean
-child_wait (Child      *child,
-            const char *needle)
+child_wait (EapTestChild *child,
+            const char   *needle)
 {
-  return wait_line (child->lines, &child->cursor, &child->eof, child->name, needle, FALSE,
-                    WAIT_MS);
+  return eap_test_child_wait_line (child, needle, FALSE, WAIT_MS);
 }
 
 /* Writes @line and a newline to the child's stdin. */
 static void
-child_type (Child      *child,
-            const char *line)
+child_type (EapTestChild *child,
+            const char   *line)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = g_strconcat (line, "\n", NULL);
@@ -303,41 +93,25 @@ child_type (Child      *child,
   CU_ASSERT_PTR_NULL (error);
 }
 
-static gboolean
-child_done_cond (gpointer data)
-{
-  Child *child = data;
-
-  return child->exited && child->eof;
-}
-
 /* Closes stdin (the client's /quit) and waits for the exit. */
 static gboolean
-child_quit (Child *child)
+child_quit (EapTestChild *child)
 {
   if (child->stdin_pipe != NULL)
     g_output_stream_close (child->stdin_pipe, NULL, NULL);
   child->stdin_pipe = NULL;
-  return eap_test_wait_until (child_done_cond, child, WAIT_MS);
+  return eap_test_wait_until (eap_test_child_is_done, child, WAIT_MS);
 }
 
 static void
 children_kill_all (void)
 {
   for (guint i = 0; children != NULL && i < children->len; i++)
-    {
-      Child *child = g_ptr_array_index (children, i);
-
-      if (child->process != NULL && !child->exited)
-        {
-          g_subprocess_force_exit (child->process);
-          eap_test_wait_until (child_done_cond, child, WAIT_MS);
-        }
-    }
+    eap_test_child_kill (g_ptr_array_index (children, i));
   g_clear_pointer (&children, g_ptr_array_unref);
 }
 
-static Child *
+static EapTestChild *
 spawn_client (const char *nick,
               guint16     port,
               const char *extra)
@@ -373,15 +147,6 @@ typedef struct
 
 /* The running test's ngircd: the teardown stops it. */
 static Ngircd *ngircd;
-
-/* Reaps ngircd; g_subprocess_get_identifier() is NULL from then on. */
-static void
-ngircd_exited_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-}
 
 static void
 ngircd_write_config (Ngircd *ng)
@@ -437,7 +202,6 @@ ngircd_start (Ngircd *ng)
 {
   g_autoptr(GError) error = NULL;
   const char *argv[] = { "/usr/sbin/ngircd", "-n", "-f", ng->conf, NULL };
-  gint64 deadline = eap_test_deadline (WAIT_MS);
 
   g_clear_object (&ng->process);
   ng->process = g_subprocess_newv (argv,
@@ -447,16 +211,10 @@ ngircd_start (Ngircd *ng)
   CU_ASSERT_PTR_NULL (error);
   if (ng->process == NULL)
     return FALSE;
-  g_subprocess_wait_async (ng->process, NULL, ngircd_exited_cb, NULL);
-
-  while (!port_answers (ng->port))
+  if (!eap_test_wait_port (ng->process, ng->port, WAIT_MS))
     {
-      if (g_subprocess_get_identifier (ng->process) == NULL || eap_test_deadline_passed (deadline))
-        {
-          CU_FAIL ("ngircd did not answer on its port");
-          return FALSE;
-        }
-      iterate_for (20, NULL);
+      CU_FAIL ("ngircd did not answer on its port");
+      return FALSE;
     }
   return TRUE;
 }
@@ -465,19 +223,9 @@ ngircd_start (Ngircd *ng)
 static void
 ngircd_stop (Ngircd *ng)
 {
-  gint64 deadline = eap_test_deadline (WAIT_MS);
-
   if (ng->process == NULL)
     return;
-  if (g_subprocess_get_identifier (ng->process) != NULL)
-    g_subprocess_send_signal (ng->process, SIGTERM);
-  while (g_subprocess_get_identifier (ng->process) != NULL && !eap_test_deadline_passed (deadline))
-    iterate_for (20, NULL);
-  if (g_subprocess_get_identifier (ng->process) != NULL)
-    {
-      g_subprocess_force_exit (ng->process);
-      g_subprocess_wait (ng->process, NULL, NULL);
-    }
+  eap_test_stop_process (ng->process, WAIT_MS);
   g_clear_object (&ng->process);
 }
 
@@ -490,7 +238,7 @@ ngircd_new (void)
   ng->dir = g_dir_make_tmp ("eap-ngircd-XXXXXX", &error);
   g_assert_no_error (error);
   ng->conf = g_build_filename (ng->dir, "ngircd.conf", NULL);
-  ng->port = free_loopback_port ();
+  ng->port = eap_test_free_loopback_port ();
   ngircd_write_config (ng);
   return ng;
 }
@@ -533,7 +281,7 @@ static void
 chat_setup (void)
 {
   eap_test_setup ();
-  children = g_ptr_array_new_with_free_func ((GDestroyNotify) child_unref);
+  children = g_ptr_array_new_with_free_func ((GDestroyNotify) eap_test_child_unref);
 }
 
 /* Kills what a failed test left running: children first, then ngircd. */
@@ -565,7 +313,7 @@ use_ngircd (void)
 static void
 test_ngircd_register_and_join (void)
 {
-  Child *alice;
+  EapTestChild *alice;
 
   if (!use_ngircd ())
     return;
@@ -589,11 +337,11 @@ test_ngircd_register_and_join (void)
 
 /* Two clients, each sees the other's line with its timestamp. */
 static void
-exchange (Child *a,
-          Child *b,
-          const char *a_nick,
-          const char *b_nick,
-          const char *tag)
+exchange (EapTestChild *a,
+          EapTestChild *b,
+          const char   *a_nick,
+          const char   *b_nick,
+          const char   *tag)
 {
   g_autofree char *a_text = g_strdup_printf ("hello from %s %s", a_nick, tag);
   g_autofree char *b_text = g_strdup_printf ("hi %s, %s here %s", a_nick, b_nick, tag);
@@ -615,7 +363,7 @@ exchange (Child *a,
 static void
 test_ngircd_two_clients_exchange (void)
 {
-  Child *alice, *bob;
+  EapTestChild *alice, *bob;
 
   if (!use_ngircd ())
     return;
@@ -641,7 +389,7 @@ test_ngircd_two_clients_exchange (void)
 static void
 test_ngircd_nick_collision (void)
 {
-  Child *first, *second;
+  EapTestChild *first, *second;
 
   if (!use_ngircd ())
     return;
@@ -651,7 +399,7 @@ test_ngircd_nick_collision (void)
                           EAP_CHAT_CLIENT_PATH, "127.0.0.1", "--nick", "carol",
                           "--channel", "#eap", NULL });
   /* a HOST without a port is refused at once */
-  CU_ASSERT_TRUE (eap_test_wait_until (child_done_cond, second, WAIT_MS));
+  CU_ASSERT_TRUE (eap_test_wait_until (eap_test_child_is_done, second, WAIT_MS));
   CU_ASSERT_EQUAL (second->status, 2);
 
   {
@@ -673,7 +421,7 @@ static void
 test_ngircd_restart_reconnect (void)
 {
   const char *opts = "--reconnect-min-ms 100 --reconnect-max-ms 400";
-  Child *alice, *bob;
+  EapTestChild *alice, *bob;
 
   if (!use_ngircd ())
     return;
@@ -715,12 +463,11 @@ test_two_clients_through_eap_chat_server (void)
 {
   const char *argv[] = { EAP_CHAT_SERVER_PATH, "--port", "0", NULL };
   const char *listening = "eap-chat-server: listening on 127.0.0.1:";
-  Child *server = child_spawn ("server", argv);
-  Child *alice, *bob;
+  EapTestChild *server = child_spawn ("server", argv);
+  EapTestChild *alice, *bob;
   guint16 port = 0;
 
-  CU_ASSERT_TRUE_FATAL (wait_line (server->lines, &server->cursor, &server->eof, "server",
-                                   listening, TRUE, WAIT_MS));
+  CU_ASSERT_TRUE_FATAL (eap_test_child_wait_line (server, listening, TRUE, WAIT_MS));
   port = (guint16) g_ascii_strtoull ((char *) g_ptr_array_index (server->lines, server->cursor - 1)
                                      + strlen (listening), NULL, 10);
   CU_ASSERT_NOT_EQUAL_FATAL (port, 0);
@@ -882,8 +629,8 @@ static gboolean
 raw_wait (RawServer  *raw,
           const char *prefix)
 {
-  return wait_line (raw->lines, &raw->cursor, NULL, "raw server", prefix, TRUE,
-                    EAP_TEST_TIMEOUT_MS);
+  return eap_test_wait_line (raw->lines, &raw->cursor, NULL, "raw server", prefix, TRUE,
+                             EAP_TEST_TIMEOUT_MS);
 }
 
 static const char *
@@ -979,8 +726,8 @@ static gboolean
 session_wait (Session    *session,
               const char *needle)
 {
-  return wait_line (session->output, &session->cursor, NULL, "client", needle, FALSE,
-                    EAP_TEST_TIMEOUT_MS);
+  return eap_test_wait_line (session->output, &session->cursor, NULL, "client", needle, FALSE,
+                             EAP_TEST_TIMEOUT_MS);
 }
 
 static const char *
@@ -1294,7 +1041,7 @@ test_raw_no_reconnect_finishes (void)
 static void
 test_raw_refused_port_no_reconnect (void)
 {
-  g_autoptr(Session) session = session_new (free_loopback_port (), "alice", TRUE);
+  g_autoptr(Session) session = session_new (eap_test_free_loopback_port (), "alice", TRUE);
 
   chat_client_start (session->client);
   CU_ASSERT_TRUE (eap_test_wait_until (session_finished_cond, session, EAP_TEST_TIMEOUT_MS));
@@ -1312,7 +1059,7 @@ test_cli_script_file (void)
   g_autofree char *dir = g_dir_make_tmp ("eap-chat-script-XXXXXX", &error);
   g_autofree char *script = g_build_filename (dir, "script.txt", NULL);
   g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", raw->port);
-  Child *child;
+  EapTestChild *child;
 
   g_file_set_contents (script, "hello from a script\r\n/me scripts\n/part\n/join #next\n"
                                "last words\n", -1, &error);
@@ -1333,7 +1080,7 @@ test_cli_script_file (void)
   CU_ASSERT_TRUE (raw_wait (raw, "JOIN #next"));
   CU_ASSERT_TRUE (raw_wait (raw, "PRIVMSG #next :last words"));
   CU_ASSERT_TRUE (raw_wait (raw, "QUIT "));
-  CU_ASSERT_TRUE (eap_test_wait_until (child_done_cond, child, WAIT_MS));
+  CU_ASSERT_TRUE (eap_test_wait_until (eap_test_child_is_done, child, WAIT_MS));
   CU_ASSERT_EQUAL (child->status, 0);
   CU_ASSERT_TRUE (has_line (child->lines, "* scripty scripts"));
   g_unlink (script);
@@ -1345,7 +1092,7 @@ static void
 test_cli_stdin_pipe_eof_quits (void)
 {
   g_autoptr(RawServer) raw = raw_server_new ();
-  Child *child = spawn_client ("piped", raw->port, "--no-reconnect");
+  EapTestChild *child = spawn_client ("piped", raw->port, "--no-reconnect");
 
   CU_ASSERT_TRUE_FATAL (raw_wait (raw, "NICK piped"));
   raw_send (raw, ":irc.raw 001 piped :Welcome");
@@ -1367,9 +1114,9 @@ test_cli_stdin_pipe_eof_quits (void)
 static void
 test_cli_input_ended_server_unreachable (void)
 {
-  guint16 port = free_loopback_port ();
-  Child *early = spawn_client ("early", port, "--reconnect-min-ms 60000");
-  Child *late = spawn_client ("late", port, "--reconnect-min-ms 60000");
+  guint16 port = eap_test_free_loopback_port ();
+  EapTestChild *early = spawn_client ("early", port, "--reconnect-min-ms 60000");
+  EapTestChild *late = spawn_client ("late", port, "--reconnect-min-ms 60000");
 
   CU_ASSERT_TRUE (child_quit (early));
   CU_ASSERT_TRUE (early->status == 0 || early->status == 1);

@@ -20,12 +20,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -1181,35 +1179,16 @@ static void
 test_program (void)
 {
   const char *argv[] = { EAP_CHAT_SERVER_PATH, "--port", "0", "--quiet", "--name", "irc.test", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GIOChannel) out = NULL;
-  g_autofree char *first = NULL;
+  const char *listening = "eap-chat-server: listening on 127.0.0.1:";
+  g_autoptr(EapTestChild) child = eap_test_child_spawn (NULL, argv, EAP_TEST_CHILD_DEFAULT);
   g_autoptr(Raw) raw = NULL;
-  GPid pid;
-  int out_fd, status;
   guint port = 0;
-  gint64 deadline = eap_test_deadline (EAP_TEST_TIMEOUT_MS);
-  GString *buf = g_string_new (NULL);
-  char c;
 
-  CU_ASSERT_TRUE_FATAL (g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                                  NULL, NULL, &pid, NULL, &out_fd, NULL, &error));
-  /* One line on stdout, read with a deadline. */
-  while (!eap_test_deadline_passed (deadline))
-    {
-      struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
-
-      if (poll (&pfd, 1, 100) > 0)
-        {
-          if (read (out_fd, &c, 1) != 1 || c == '\n')
-            break;
-          g_string_append_c (buf, c);
-        }
-    }
-  first = g_string_free (buf, FALSE);
-  CU_ASSERT_TRUE (g_str_has_prefix (first, "eap-chat-server: listening on 127.0.0.1:"));
-  if (g_str_has_prefix (first, "eap-chat-server: listening on 127.0.0.1:"))
-    port = atoi (first + strlen ("eap-chat-server: listening on 127.0.0.1:"));
+  /* The first line on stdout says the port. */
+  CU_ASSERT_TRUE (eap_test_child_wait_line (child, listening, TRUE, EAP_TEST_TIMEOUT_MS));
+  CU_ASSERT_EQUAL (child->cursor, 1);
+  if (child->cursor == 1)
+    port = atoi ((char *) g_ptr_array_index (child->lines, 0) + strlen (listening));
   CU_ASSERT_TRUE (port > 0);
 
   if (port > 0)
@@ -1220,11 +1199,7 @@ test_program (void)
       RAW_NEXT (raw, ":irc.test 001 prog ");
     }
 
-  kill (pid, SIGTERM);
-  CU_ASSERT_EQUAL (waitpid (pid, &status, 0), pid);
-  CU_ASSERT_TRUE (WIFEXITED (status) && WEXITSTATUS (status) == 0);
-  g_spawn_close_pid (pid);
-  close (out_fd);
+  CU_ASSERT_EQUAL (eap_test_child_stop (child, 0, EAP_TEST_TIMEOUT_MS), 0);
   if (raw != NULL)
     CU_ASSERT_TRUE (raw_wait_closed (raw));
 }

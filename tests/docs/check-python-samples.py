@@ -39,6 +39,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import samples  # noqa: E402
+
 MARKER = re.compile(r"^\s*#\s*sample:\s*(\w+)\s*(.*?)\s*$")
 PRELUDE = (
     "import gi\n"
@@ -51,24 +54,6 @@ PRELUDE = (
 
 class Fail(Exception):
     pass
-
-
-def extract_blocks(path):
-    """Yields (line number of the first line, text) of every ```python
-    block of a markdown file."""
-    lines = open(path, encoding="utf-8").read().split("\n")
-    i = 0
-    while i < len(lines):
-        if lines[i].strip() == "```python":
-            start = i + 1
-            j = start
-            while j < len(lines) and lines[j].strip() != "```":
-                j += 1
-            if j == len(lines):
-                raise SystemExit(f"{path}:{i + 1}: unterminated ```python block")
-            yield start + 1, "\n".join(lines[start:j]) + "\n"
-            i = j
-        i += 1
 
 
 def prepend_path(env, name, value):
@@ -119,7 +104,8 @@ def main():
     passed = failed = skipped = 0
     for path in files:
         name = os.path.relpath(path, opts.source_root)
-        for line, text in extract_blocks(path):
+        for fence, text in samples.extract_blocks(path, "python"):
+            line = fence + 1   # the sample's first line
             where = f"{name}:{line}"
             first = text.split("\n", 1)[0]
             m = MARKER.match(first)
@@ -144,10 +130,7 @@ def main():
                 passed += 1
                 print(f"ok   {where}")
             sys.stdout.flush()
-    if skipped:
-        print(f"{skipped} skipped")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return samples.summary(passed, failed, skipped)
 
 
 if __name__ == "__main__":

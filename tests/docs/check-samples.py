@@ -44,6 +44,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import samples  # noqa: E402
+
 MARKER = re.compile(r"^\s*/\*\s*sample:\s*(\w+)\s*(.*?)\s*\*/\s*$")
 ELISION = re.compile(r"^\s*(/\*\s*…\s*\*/|…)\s*$")
 WARN_FLAGS = [
@@ -61,23 +64,6 @@ class Skip(Exception):
 
 class Fail(Exception):
     pass
-
-
-def extract_blocks(path):
-    """Yields (line number, text) of every ```c block of a markdown file."""
-    lines = open(path, encoding="utf-8").read().split("\n")
-    i = 0
-    while i < len(lines):
-        if lines[i].strip() == "```c":
-            start = i + 1
-            j = start
-            while j < len(lines) and lines[j].strip() != "```":
-                j += 1
-            if j == len(lines):
-                raise SystemExit(f"{path}:{i + 1}: unterminated ```c block")
-            yield start, "\n".join(lines[start:j]) + "\n"
-            i = j
-        i += 1
 
 
 def parse_args_words(words):
@@ -222,7 +208,7 @@ def main():
     passed = failed = skipped = 0
     for path in files:
         name = os.path.relpath(path, opts.source_root)
-        for line, text in extract_blocks(path):
+        for line, text in samples.extract_blocks(path, "c"):
             where = f"{name}:{line}"
             try:
                 note = checker.check(text)
@@ -243,10 +229,7 @@ def main():
                 else:
                     skipped += 1
                     print(f"skip {where}: {note[len('skipped: '):]}")
-    if skipped:
-        print(f"{skipped} skipped")
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return samples.summary(passed, failed, skipped)
 
 
 if __name__ == "__main__":

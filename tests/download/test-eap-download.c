@@ -29,36 +29,6 @@
 /* A running eap-download                                               */
 /* ------------------------------------------------------------------ */
 
-/* Lives until the child has exited and both pipes reached EOF; every
- * async call holds a reference, so a late callback never finds it gone. */
-typedef struct
-{
-  GSubprocess *process;    /* (owned) */
-  GString     *out;        /* (owned): stdout so far */
-  GString     *err;        /* (owned): stderr so far */
-  gboolean     exited;
-  gboolean     out_eof;
-  gboolean     err_eof;
-} Child;
-
-static void
-child_clear (gpointer data)
-{
-  Child *child = data;
-
-  g_clear_object (&child->process);
-  g_string_free (child->out, TRUE);
-  g_string_free (child->err, TRUE);
-}
-
-static void
-child_unref (Child *child)
-{
-  g_rc_box_release_full (child, child_clear);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Child, child_unref)
-
 static const char *
 eap_download_path (void)
 {
@@ -67,92 +37,8 @@ eap_download_path (void)
   return path != NULL ? path : EAP_DOWNLOAD_PATH;
 }
 
-typedef struct
-{
-  Child   *child;          /* (owned) */
-  GString *text;           /* (unowned): child->out or child->err */
-  gboolean *eof;           /* (unowned): in child */
-} LineReader;
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  LineReader *reader = user_data;
-  g_autofree char *line = NULL;
-
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  if (line == NULL)
-    {
-      *reader->eof = TRUE;
-      child_unref (reader->child);
-      g_free (reader);
-      return;
-    }
-
-  g_string_append (reader->text, line);
-  g_string_append_c (reader->text, '\n');
-  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
-                                       on_line, reader);
-}
-
-static void
-read_lines (Child        *child,
-            GInputStream *pipe,
-            GString      *text,
-            gboolean     *eof)
-{
-  g_autoptr(GDataInputStream) stream = g_data_input_stream_new (pipe);
-  LineReader *reader = g_new0 (LineReader, 1);
-
-  reader->child = g_rc_box_acquire (child);
-  reader->text = text;
-  reader->eof = eof;
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, on_line, reader);
-}
-
-static void
-on_exited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Child *child = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  child->exited = TRUE;
-  child_unref (child);
-}
-
-/* Starts the program @argv (NULL-terminated, with argv[0]). */
-static Child *
-child_spawn_argv (const char * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  Child *child = g_rc_box_new0 (Child);
-
-  child->out = g_string_new (NULL);
-  child->err = g_string_new (NULL);
-  child->process = g_subprocess_newv (argv,
-                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                      &error);
-  CU_ASSERT_PTR_NULL (error);
-  if (child->process == NULL)
-    {
-      fprintf (stderr, "cannot start %s: %s\n", argv[0], error->message);
-      child->exited = child->out_eof = child->err_eof = TRUE;
-      return child;
-    }
-
-  read_lines (child, g_subprocess_get_stdout_pipe (child->process), child->out, &child->out_eof);
-  read_lines (child, g_subprocess_get_stderr_pipe (child->process), child->err, &child->err_eof);
-  g_subprocess_wait_async (child->process, NULL, on_exited, g_rc_box_acquire (child));
-  return child;
-}
-
 /* Starts eap-download with @args (NULL-terminated, without argv[0]). */
-static Child *
+static EapTestChild *
 child_spawn (const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -162,49 +48,19 @@ child_spawn (const char * const *args)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  return child_spawn_argv ((const char * const *) argv->pdata);
-}
-
-static gboolean
-child_is_done (gpointer data)
-{
-  Child *child = data;
-
-  return child->exited && child->out_eof && child->err_eof;
-}
-
-/* Waits for the child to exit and returns its exit status, or -1 if it
- * did not exit normally in time (then it is killed and reaped). */
-static int
-child_wait (Child *child,
-            guint  timeout_ms)
-{
-  if (!eap_test_wait_until (child_is_done, child, timeout_ms))
-    {
-      fprintf (stderr, "eap-download did not finish in time; stdout:\n%s\nstderr:\n%s\n",
-               child->out->str, child->err->str);
-      g_subprocess_force_exit (child->process);
-      eap_test_wait_until (child_is_done, child, EAP_TEST_TIMEOUT_MS);
-      return -1;
-    }
-
-  if (child->process == NULL || !g_subprocess_get_if_exited (child->process))
-    return -1;
-  return g_subprocess_get_exit_status (child->process);
+  return eap_test_child_spawn ("eap-download", (const char * const *) argv->pdata,
+                               EAP_TEST_CHILD_DEFAULT);
 }
 
 /* Runs eap-download to the end; returns the child for its output. */
-static Child *
+static EapTestChild *
 run (const char * const *args,
      int                *status,
      guint               timeout_ms)
 {
-  Child *child = child_spawn (args);
+  EapTestChild *child = child_spawn (args);
 
-  *status = child_wait (child, timeout_ms);
-  if (*status != 0)
-    fprintf (stderr, "\n[eap-download exited %d]\nstdout:\n%s\nstderr:\n%s\n",
-             *status, child->out->str, child->err->str);
+  *status = eap_test_child_wait (child, 0, timeout_ms);
   return child;
 }
 
@@ -340,7 +196,7 @@ test_downloads_succeed (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *u1 = NULL, *u2 = NULL, *u3 = NULL, *u4 = NULL, *u5 = NULL;
   g_autofree char *listing = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   int status;
 
   demo_server_add_file (server, "/a.txt", 1000, FALSE, 0, -1);
@@ -384,7 +240,7 @@ test_same_name_twice (void)
   g_autoptr(DemoServer) server = start_server ();
   g_autofree char *dir = make_dir ();
   g_autofree char *u1 = NULL, *u2 = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   int status;
 
   demo_server_add_file (server, "/x/file.txt", 100, FALSE, 0, -1);
@@ -411,7 +267,7 @@ test_404_fails_with_reason (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *good = NULL, *missing = NULL;
   g_autofree char *listing = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   int status;
 
   demo_server_add_file (server, "/good.txt", 500, FALSE, 0, -1);
@@ -460,7 +316,7 @@ test_full_disk_fails_cleanly (void)
   g_autofree char *dir = make_dir ();
   g_autofree char *uri = NULL;
   g_autofree char *listing = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   const char *left;
   int status;
 
@@ -471,10 +327,10 @@ test_full_disk_fails_cleanly (void)
     const char *argv[] = { "unshare", "-rm", "sh", "-c", script, "sh",
                            dir, eap_download_path (), uri, NULL };
 
-    child = child_spawn_argv (argv);
+    child = eap_test_child_spawn (NULL, argv, EAP_TEST_CHILD_DEFAULT);
   }
 
-  status = child_wait (child, CHILD_TIMEOUT_MS);
+  status = eap_test_child_wait (child, 1, CHILD_TIMEOUT_MS);
   if (!g_str_has_prefix (child->out->str, IN_TMPFS))
     {
       fprintf (stderr, "\nunshare -rm could not run eap-download in a tmpfs (exit %d): this "
@@ -507,7 +363,7 @@ static void
 test_refused_connection_fails (void)
 {
   g_autofree char *dir = make_dir ();
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
@@ -545,9 +401,9 @@ test_usage_errors (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(Child) child = child_spawn (cases[i]);
+      g_autoptr(EapTestChild) child = child_spawn (cases[i]);
 
-      CU_ASSERT_EQUAL (child_wait (child, CHILD_TIMEOUT_MS), 2);
+      CU_ASSERT_EQUAL (eap_test_child_wait (child, 2, CHILD_TIMEOUT_MS), 2);
       CU_ASSERT_PTR_NOT_NULL (strstr (child->err->str, "eap-download: "));
     }
 }
@@ -555,11 +411,11 @@ test_usage_errors (void)
 static gboolean
 output_shows_progress (gpointer data)
 {
-  Child *child = data;
+  EapTestChild *child = data;
 
   /* A "[1] stall.bin: 25%" or "50%" log line: the body is flowing; the
    * server stalls at 50 %, so the download is in flight. */
-  return strstr (child->out->str, "] stall.bin: ") != NULL || child_is_done (child);
+  return strstr (child->out->str, "] stall.bin: ") != NULL || eap_test_child_is_done (child);
 }
 
 /* SIGINT while a download is stuck half-way and another waits in the
@@ -574,7 +430,7 @@ interrupt_mid_download (gboolean resume)
   g_autofree char *stall = NULL, *queued = NULL;
   g_autofree char *before = NULL, *after = NULL, *expected = NULL;
   g_autofree char *kept = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   int status;
 
   demo_server_add_file (server, "/stall.bin", 4 * MiB, FALSE, 0, 2 * MiB);
@@ -592,10 +448,10 @@ interrupt_mid_download (gboolean resume)
   }
 
   CU_ASSERT_TRUE (eap_test_wait_until (output_shows_progress, child, CHILD_TIMEOUT_MS));
-  CU_ASSERT_FALSE_FATAL (child_is_done (child));
+  CU_ASSERT_FALSE_FATAL (eap_test_child_is_done (child));
   g_subprocess_send_signal (child->process, SIGINT);
 
-  status = child_wait (child, CHILD_TIMEOUT_MS);
+  status = eap_test_child_wait (child, 1, CHILD_TIMEOUT_MS);
   CU_ASSERT_EQUAL (status, 1);
   CU_ASSERT_PTR_NOT_NULL (strstr (child->out->str, "cancelled: stall.bin"));
   CU_ASSERT_PTR_NOT_NULL (strstr (child->out->str, "0 of 2 downloaded"));
@@ -614,9 +470,6 @@ interrupt_mid_download (gboolean resume)
 
   kept = read_file (dir, "stall.bin");
   CU_ASSERT_STRING_EQUAL (kept, "precious\n");
-
-  if (status != 1)
-    fprintf (stderr, "stdout:\n%s\nstderr:\n%s\n", child->out->str, child->err->str);
   remove_dir (dir);
 }
 
@@ -636,7 +489,7 @@ static void
 test_demo (void)
 {
   const char *args[] = { "--demo", NULL };
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   int status;
 
   child = run (args, &status, DEMO_TIMEOUT_MS);

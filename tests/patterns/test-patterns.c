@@ -13,7 +13,6 @@
  */
 
 #include <CUnit/CUnit.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,162 +33,28 @@ static const char * const patterns[] = {
 /* A child process and its output                                     */
 /* ------------------------------------------------------------------ */
 
-/* Lives until the child has exited and both pipes reached EOF; every
- * async call holds a reference, so a late callback never finds it gone. */
-typedef struct
-{
-  char        *name;       /* (owned) */
-  GSubprocess *process;    /* (owned) (nullable) */
-  GString     *out;        /* (owned): stdout so far */
-  GString     *err;        /* (owned): stderr so far */
-  gboolean     exited;
-  gboolean     out_eof;
-  gboolean     err_eof;
-} Child;
-
-static void
-child_clear (gpointer data)
-{
-  Child *child = data;
-
-  g_free (child->name);
-  g_clear_object (&child->process);
-  g_string_free (child->out, TRUE);
-  g_string_free (child->err, TRUE);
-}
-
-static void
-child_unref (Child *child)
-{
-  g_rc_box_release_full (child, child_clear);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Child, child_unref)
-
-typedef struct
-{
-  Child    *child;   /* (owned) */
-  GString  *text;    /* (unowned): child->out or child->err */
-  gboolean *eof;     /* (unowned): in child */
-} LineReader;
-
-static void
-on_line (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  LineReader *reader = user_data;
-  g_autofree char *line = NULL;
-
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
-  if (line == NULL)
-    {
-      *reader->eof = TRUE;
-      child_unref (reader->child);
-      g_free (reader);
-      return;
-    }
-
-  g_string_append (reader->text, line);
-  g_string_append_c (reader->text, '\n');
-  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
-                                       on_line, reader);
-}
-
-static void
-read_lines (Child        *child,
-            GInputStream *pipe,
-            GString      *text,
-            gboolean     *eof)
-{
-  g_autoptr(GDataInputStream) stream = g_data_input_stream_new (pipe);
-  LineReader *reader = g_new0 (LineReader, 1);
-
-  reader->child = g_rc_box_acquire (child);
-  reader->text = text;
-  reader->eof = eof;
-  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, on_line, reader);
-}
-
-static void
-on_exited (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  Child *child = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  child->exited = TRUE;
-  child_unref (child);
-}
-
 /* Starts examples/patterns/@name with @args (NULL-terminated, without
  * argv[0]). */
-static Child *
+static EapTestChild *
 child_spawn (const char         *name,
              const char * const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) error = NULL;
-  Child *child = g_rc_box_new0 (Child);
-
-  child->name = g_strdup (name);
-  child->out = g_string_new (NULL);
-  child->err = g_string_new (NULL);
 
   g_ptr_array_add (argv, g_build_filename (PATTERNS_BUILD_DIR, name, NULL));
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (args[i]));
   g_ptr_array_add (argv, NULL);
 
-  child->process = g_subprocess_newv ((const char * const *) argv->pdata,
-                                      G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                      &error);
-  CU_ASSERT_PTR_NULL (error);
-  if (child->process == NULL)
-    {
-      fprintf (stderr, "cannot start %s: %s\n", name, error->message);
-      child->exited = child->out_eof = child->err_eof = TRUE;
-      return child;
-    }
-
-  read_lines (child, g_subprocess_get_stdout_pipe (child->process), child->out, &child->out_eof);
-  read_lines (child, g_subprocess_get_stderr_pipe (child->process), child->err, &child->err_eof);
-  g_subprocess_wait_async (child->process, NULL, on_exited, g_rc_box_acquire (child));
-  return child;
+  return eap_test_child_spawn (name, (const char * const *) argv->pdata, EAP_TEST_CHILD_DEFAULT);
 }
 
-static gboolean
-child_is_done (gpointer data)
-{
-  Child *child = data;
-
-  return child->exited && child->out_eof && child->err_eof;
-}
-
-/* Waits for the child to exit and returns its exit status, or -1 if it
- * did not exit normally in time (then it is killed and reaped). A status
- * other than @expected prints the child's output. */
+/* eap_test_child_wait() with this suite's deadline. */
 static int
-child_wait (Child *child,
-            int    expected)
+child_wait (EapTestChild *child,
+            int           expected)
 {
-  int status = -1;
-
-  if (!eap_test_wait_until (child_is_done, child, CHILD_TIMEOUT_MS))
-    {
-      fprintf (stderr, "%s did not finish in time\n", child->name);
-      g_subprocess_force_exit (child->process);
-      eap_test_wait_until (child_is_done, child, EAP_TEST_TIMEOUT_MS);
-    }
-  else if (child->process != NULL && g_subprocess_get_if_exited (child->process))
-    status = g_subprocess_get_exit_status (child->process);
-
-  if (status != expected)
-    fprintf (stderr, "\n[%s exited %d, expected %d]\nstdout:\n%s\nstderr:\n%s\n",
-             child->name, status, expected, child->out->str, child->err->str);
-  return status;
+  return eap_test_child_wait (child, expected, CHILD_TIMEOUT_MS);
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,32 +63,21 @@ child_wait (Child *child,
 
 #define LISTENING "eap-echo-server: listening on port "
 
-static gboolean
-server_is_listening (gpointer data)
-{
-  Child *server = data;
-
-  return strstr (server->out->str, "\n") != NULL || child_is_done (server);
-}
-
 /* Starts eap-echo-server on a free loopback port; returns the port, or 0
  * (with a failed assertion) if it did not say it was listening. */
 static guint16
-server_start (Child **server)
+server_start (EapTestChild **server)
 {
   const char *args[] = { "--address", "127.0.0.1", "--port", "0", NULL };
-  g_autofree char *number = NULL;
-  const char *line;
+  const char *line = NULL;
   guint64 port = 0;
 
   *server = child_spawn ("eap-echo-server", args);
-  CU_ASSERT_TRUE (eap_test_wait_until (server_is_listening, *server, CHILD_TIMEOUT_MS));
-
-  line = strstr ((*server)->out->str, LISTENING);
-  CU_ASSERT_PTR_NOT_NULL (line);
-  if (line != NULL)
-    number = g_strchomp (g_strdup (line + strlen (LISTENING)));
-  if (number == NULL || !g_ascii_string_to_unsigned (number, 10, 1, G_MAXUINT16, &port, NULL))
+  CU_ASSERT_TRUE (eap_test_child_wait_line (*server, LISTENING, FALSE, CHILD_TIMEOUT_MS));
+  if ((*server)->cursor > 0)
+    line = strstr (g_ptr_array_index ((*server)->lines, (*server)->cursor - 1), LISTENING);
+  if (line == NULL ||
+      !g_ascii_string_to_unsigned (line + strlen (LISTENING), 10, 1, G_MAXUINT16, &port, NULL))
     {
       fprintf (stderr, "eap-echo-server did not start: stdout:\n%s\nstderr:\n%s\n",
                (*server)->out->str, (*server)->err->str);
@@ -234,11 +88,9 @@ server_start (Child **server)
 
 /* SIGTERM: the server stops cleanly, with status 0. */
 static void
-server_stop (Child *server)
+server_stop (EapTestChild *server)
 {
-  if (server->process != NULL && !server->exited)
-    g_subprocess_send_signal (server->process, SIGTERM);
-  CU_ASSERT_EQUAL (child_wait (server, 0), 0);
+  CU_ASSERT_EQUAL (eap_test_child_stop (server, 0, CHILD_TIMEOUT_MS), 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -256,8 +108,8 @@ loopback (guint16 port)
 static void
 check_pattern_echoes (const char *name)
 {
-  g_autoptr(Child) server = NULL;
-  g_autoptr(Child) child = NULL;
+  g_autoptr(EapTestChild) server = NULL;
+  g_autoptr(EapTestChild) child = NULL;
   g_autofree char *address = NULL;
   g_autofree char *progress = g_strdup_printf ("%s: 100%%", name);
   guint16 port = server_start (&server);
@@ -313,9 +165,9 @@ test_worker (void)
 static void
 test_all_at_once (void)
 {
-  g_autoptr(Child) server = NULL;
+  g_autoptr(EapTestChild) server = NULL;
   g_autofree char *address = NULL;
-  Child *children[G_N_ELEMENTS (patterns)];
+  EapTestChild *children[G_N_ELEMENTS (patterns)];
   guint16 port = server_start (&server);
 
   CU_ASSERT_NOT_EQUAL_FATAL (port, 0);
@@ -330,7 +182,7 @@ test_all_at_once (void)
     {
       CU_ASSERT_EQUAL (child_wait (children[i], 0), 0);
       CU_ASSERT_PTR_NOT_NULL (strstr (children[i]->out->str, N_LINES " lines echoed intact in "));
-      child_unref (children[i]);
+      eap_test_child_unref (children[i]);
     }
 
   server_stop (server);
@@ -367,7 +219,7 @@ test_refused (void)
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
     {
       const char *args[] = { address, "10", NULL };
-      g_autoptr(Child) child = child_spawn (patterns[i], args);
+      g_autoptr(EapTestChild) child = child_spawn (patterns[i], args);
       g_autofree char *prefix = g_strdup_printf ("%s: error: ", patterns[i]);
       g_autofree char *lower = NULL;
 
@@ -383,7 +235,7 @@ test_refused (void)
 
 typedef struct
 {
-  Child      *child;   /* (unowned) */
+  EapTestChild      *child;   /* (unowned) */
   const char *text;
 } OutputWait;
 
@@ -392,7 +244,8 @@ output_contains (gpointer data)
 {
   OutputWait *wait = data;
 
-  return strstr (wait->child->out->str, wait->text) != NULL || child_is_done (wait->child);
+  return strstr (wait->child->out->str, wait->text) != NULL ||
+         eap_test_child_is_done (wait->child);
 }
 
 /* The server killed mid-job: every program notices (EOF or a reset,
@@ -403,8 +256,8 @@ test_server_goes_away (void)
 {
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
     {
-      g_autoptr(Child) server = NULL;
-      g_autoptr(Child) child = NULL;
+      g_autoptr(EapTestChild) server = NULL;
+      g_autoptr(EapTestChild) child = NULL;
       g_autofree char *address = NULL;
       g_autofree char *prefix = g_strdup_printf ("%s: error: ", patterns[i]);
       guint16 port = server_start (&server);
@@ -422,9 +275,8 @@ test_server_goes_away (void)
        * not always exactly 10 %): connected, most of the job to do. */
       wait.child = child;
       CU_ASSERT_TRUE (eap_test_wait_until (output_contains, &wait, CHILD_TIMEOUT_MS));
-      CU_ASSERT_FALSE (child_is_done (child));
-      g_subprocess_force_exit (server->process);
-      child_wait (server, -1);
+      CU_ASSERT_FALSE (eap_test_child_is_done (child));
+      eap_test_child_kill (server);
 
       CU_ASSERT_EQUAL (child_wait (child, 1), 1);
       CU_ASSERT_TRUE (g_str_has_prefix (child->err->str, prefix));
@@ -444,7 +296,7 @@ test_usage (void)
   for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
     for (guint k = 0; k < G_N_ELEMENTS (cases); k++)
       {
-        g_autoptr(Child) child = child_spawn (patterns[i], cases[k]);
+        g_autoptr(EapTestChild) child = child_spawn (patterns[i], cases[k]);
 
         CU_ASSERT_EQUAL (child_wait (child, 2), 2);
         CU_ASSERT_PTR_NOT_NULL (strstr (child->err->str, "usage: "));

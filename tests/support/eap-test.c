@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -234,6 +235,37 @@ eap_test_dup_last_expected_message (void)
 /* Running suites                                                       */
 /* ------------------------------------------------------------------ */
 
+/* $EAP_TEST_SKIP: names of tests, separated by ';', that this run must
+ * not run, for a run where they cannot work (scripts/valgrind says which
+ * and why). CUnit counts them as inactive: neither passed nor failed. */
+static void
+skip_tests (CU_SuiteInfo *suites)
+{
+  const char *env = g_getenv ("EAP_TEST_SKIP");
+  g_auto(GStrv) names = NULL;
+
+  if (env == NULL || *env == '\0')
+    return;
+
+  CU_set_fail_on_inactive (CU_FALSE);
+  names = g_strsplit (env, ";", -1);
+  for (CU_SuiteInfo *info = suites; info->pName != NULL; info++)
+    {
+      CU_pSuite suite = CU_get_suite (info->pName);
+
+      for (guint i = 0; suite != NULL && names[i] != NULL; i++)
+        {
+          CU_pTest test = CU_get_test (suite, names[i]);
+
+          if (test != NULL)
+            {
+              CU_set_test_active (test, CU_FALSE);
+              fprintf (stderr, "%s: skipped (EAP_TEST_SKIP): %s\n", info->pName, names[i]);
+            }
+        }
+    }
+}
+
 int
 eap_test_main (int           argc,
                char         *argv[],
@@ -254,6 +286,7 @@ eap_test_main (int           argc,
     }
 
   CU_basic_set_mode (CU_BRM_VERBOSE);
+  skip_tests (suites);
 
   if (argc > 1)
     {
@@ -390,7 +423,7 @@ eap_test_iterate_until (GMainContext     *context,
   if (cond (data))
     return TRUE;
 
-  timeout = g_timeout_source_new (timeout_ms);
+  timeout = g_timeout_source_new (eap_test_scale_timeout (timeout_ms));
   g_source_set_callback (timeout, set_flag_cb, &timed_out, NULL);
   g_source_set_name (timeout, "[eap-test] deadline");
   g_source_attach (timeout, context);
@@ -418,10 +451,27 @@ eap_test_drain (void)
   drain_context (eap_test_fixture ()->context, EAP_TEST_TIMEOUT_MS);
 }
 
+guint
+eap_test_scale_timeout (guint timeout_ms)
+{
+  static gsize scale = 0;
+
+  if (g_once_init_enter (&scale))
+    {
+      const char *env = g_getenv ("EAP_TEST_TIMEOUT_SCALE");
+      guint64 n = env != NULL ? g_ascii_strtoull (env, NULL, 10) : 0;
+
+      g_once_init_leave (&scale, (gsize) CLAMP (n, 1, 1000));
+    }
+
+  return (guint) MIN ((guint64) timeout_ms * scale, G_MAXUINT);
+}
+
 gint64
 eap_test_deadline (guint timeout_ms)
 {
-  return g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time ()
+         + (gint64) eap_test_scale_timeout (timeout_ms) * G_TIME_SPAN_MILLISECOND;
 }
 
 gboolean
@@ -838,4 +888,328 @@ eap_test_wait_async_clear (EapTestWaitAsync *wa)
 {
   g_clear_object (&wa->args);
   g_clear_error (&wa->error);
+}
+
+/* ------------------------------------------------------------------ */
+/* Child processes                                                      */
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  EapTestChild *child;      /* (owned) */
+  gboolean      is_stdout;
+} ChildReader;
+
+static void
+child_clear (gpointer data)
+{
+  EapTestChild *child = data;
+
+  g_free (child->name);
+  g_clear_object (&child->process);
+  g_string_free (child->out, TRUE);
+  g_string_free (child->err, TRUE);
+  g_ptr_array_unref (child->lines);
+}
+
+EapTestChild *
+eap_test_child_ref (EapTestChild *child)
+{
+  return g_rc_box_acquire (child);
+}
+
+void
+eap_test_child_unref (EapTestChild *child)
+{
+  g_rc_box_release_full (child, child_clear);
+}
+
+static void
+child_line_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  ChildReader *reader = data;
+  EapTestChild *child = reader->child;
+  GString *text = reader->is_stdout ? child->out : child->err;
+  char *line;
+
+  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+  if (line == NULL)
+    {
+      if (reader->is_stdout)
+        child->out_eof = TRUE;
+      else
+        child->err_eof = TRUE;
+      eap_test_child_unref (child);
+      g_free (reader);
+      return;
+    }
+
+  g_string_append (text, line);
+  g_string_append_c (text, '\n');
+  if (reader->is_stdout)
+    {
+      if (child->echo)
+        fprintf (stderr, "%s| %s\n", child->name, line);
+      g_ptr_array_add (child->lines, line);
+    }
+  else
+    g_free (line);
+  g_data_input_stream_read_line_async (G_DATA_INPUT_STREAM (source), G_PRIORITY_DEFAULT, NULL,
+                                       child_line_cb, reader);
+}
+
+static void
+child_read_lines (EapTestChild *child,
+                  GInputStream *pipe,
+                  gboolean      is_stdout)
+{
+  g_autoptr(GDataInputStream) stream = g_data_input_stream_new (pipe);
+  ChildReader *reader = g_new0 (ChildReader, 1);
+
+  reader->child = eap_test_child_ref (child);
+  reader->is_stdout = is_stdout;
+  g_data_input_stream_read_line_async (stream, G_PRIORITY_DEFAULT, NULL, child_line_cb, reader);
+}
+
+static void
+child_exited_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  EapTestChild *child = data;
+
+  if (g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL) &&
+      g_subprocess_get_if_exited (child->process))
+    child->status = g_subprocess_get_exit_status (child->process);
+  child->exited = TRUE;
+  eap_test_child_unref (child);
+}
+
+EapTestChild *
+eap_test_child_spawn (const char         *name,
+                      const char * const *argv,
+                      EapTestChildFlags   flags)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocessFlags process_flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE;
+  EapTestChild *child = g_rc_box_new0 (EapTestChild);
+
+  child->name = name != NULL ? g_strdup (name) : g_path_get_basename (argv[0]);
+  child->out = g_string_new (NULL);
+  child->err = g_string_new (NULL);
+  child->lines = g_ptr_array_new_with_free_func (g_free);
+  child->status = -1;
+  child->echo = (flags & EAP_TEST_CHILD_ECHO) != 0;
+  if (flags & EAP_TEST_CHILD_STDIN)
+    process_flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
+  process_flags |= (flags & EAP_TEST_CHILD_MERGE_STDERR) ? G_SUBPROCESS_FLAGS_STDERR_MERGE
+                                                         : G_SUBPROCESS_FLAGS_STDERR_PIPE;
+
+  child->process = g_subprocess_newv (argv, process_flags, &error);
+  CU_ASSERT_PTR_NULL (error);
+  if (child->process == NULL)
+    {
+      fprintf (stderr, "cannot start %s: %s\n", argv[0], error->message);
+      child->exited = child->out_eof = child->err_eof = TRUE;
+      return child;
+    }
+
+  child->stdin_pipe = g_subprocess_get_stdin_pipe (child->process);
+  child_read_lines (child, g_subprocess_get_stdout_pipe (child->process), TRUE);
+  if (flags & EAP_TEST_CHILD_MERGE_STDERR)
+    child->err_eof = TRUE;
+  else
+    child_read_lines (child, g_subprocess_get_stderr_pipe (child->process), FALSE);
+  g_subprocess_wait_async (child->process, NULL, child_exited_cb, eap_test_child_ref (child));
+  return child;
+}
+
+gboolean
+eap_test_child_is_done (gpointer data)
+{
+  EapTestChild *child = data;
+
+  return child->exited && child->out_eof && child->err_eof;
+}
+
+void
+eap_test_child_kill (EapTestChild *child)
+{
+  if (child->process != NULL && !child->exited)
+    g_subprocess_force_exit (child->process);
+  eap_test_wait_until (eap_test_child_is_done, child, EAP_TEST_TIMEOUT_MS);
+}
+
+int
+eap_test_child_wait (EapTestChild *child,
+                     int           expected,
+                     guint         timeout_ms)
+{
+  int status = -1;
+
+  if (eap_test_wait_until (eap_test_child_is_done, child, timeout_ms))
+    status = child->status;
+  else
+    {
+      fprintf (stderr, "%s did not finish in %u ms\n", child->name, timeout_ms);
+      eap_test_child_kill (child);
+    }
+
+  if (status != expected)
+    fprintf (stderr, "\n[%s exited %d, expected %d]\nstdout:\n%s\nstderr:\n%s\n",
+             child->name, status, expected, child->out->str, child->err->str);
+  return status;
+}
+
+int
+eap_test_child_stop (EapTestChild *child,
+                     int           expected,
+                     guint         timeout_ms)
+{
+  if (child->process != NULL && !child->exited)
+    g_subprocess_send_signal (child->process, SIGTERM);
+  return eap_test_child_wait (child, expected, timeout_ms);
+}
+
+gboolean
+eap_test_child_wait_line (EapTestChild *child,
+                          const char   *needle,
+                          gboolean      prefix,
+                          guint         timeout_ms)
+{
+  return eap_test_wait_line (child->lines, &child->cursor, &child->out_eof, child->name,
+                             needle, prefix, timeout_ms);
+}
+
+typedef struct
+{
+  GPtrArray      *lines;    /* (unowned) */
+  guint          *cursor;   /* (unowned) */
+  const gboolean *eof;      /* (unowned) (nullable) */
+  const char     *needle;
+  gboolean        prefix;
+  gboolean        found;
+} LineWait;
+
+static gboolean
+line_wait_cond (gpointer data)
+{
+  LineWait *wait = data;
+
+  for (guint i = *wait->cursor; i < wait->lines->len; i++)
+    {
+      const char *line = g_ptr_array_index (wait->lines, i);
+
+      if (wait->prefix ? g_str_has_prefix (line, wait->needle)
+                       : strstr (line, wait->needle) != NULL)
+        {
+          *wait->cursor = i + 1;
+          wait->found = TRUE;
+          return TRUE;
+        }
+    }
+  return wait->eof != NULL && *wait->eof;
+}
+
+gboolean
+eap_test_wait_line (GPtrArray      *lines,
+                    guint          *cursor,
+                    const gboolean *eof,
+                    const char     *who,
+                    const char     *needle,
+                    gboolean        prefix,
+                    guint           timeout_ms)
+{
+  LineWait wait = { lines, cursor, eof, needle, prefix, FALSE };
+  guint before = *cursor;
+
+  eap_test_wait_until (line_wait_cond, &wait, timeout_ms);
+  if (wait.found)
+    return TRUE;
+  fprintf (stderr, "\n%s: no line with \"%s\"; lines from %u:\n", who, needle, before);
+  for (guint i = before; i < lines->len; i++)
+    fprintf (stderr, "  %s\n", (char *) g_ptr_array_index (lines, i));
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------ */
+/* Servers on loopback                                                  */
+/* ------------------------------------------------------------------ */
+
+guint16
+eap_test_free_loopback_port (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                          G_SOCKET_PROTOCOL_TCP, &error);
+  guint16 port;
+
+  g_assert_no_error (error);
+  g_socket_bind (sock, addr, TRUE, &error);
+  g_assert_no_error (error);
+  local = g_socket_get_local_address (sock, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_socket_close (sock, NULL);
+  return port;
+}
+
+gboolean
+eap_test_port_answers (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+static gboolean
+never_cond (gpointer data)
+{
+  return FALSE;
+}
+
+/* GSubprocess reaps its child in GLib's worker thread, whether or not
+ * anybody waits for it; from then on it has no identifier. */
+static gboolean
+process_has_exited (GSubprocess *process)
+{
+  return g_subprocess_get_identifier (process) == NULL;
+}
+
+gboolean
+eap_test_wait_port (GSubprocess *process,
+                    guint16      port,
+                    guint        timeout_ms)
+{
+  gint64 deadline = eap_test_deadline (timeout_ms);
+
+  while (!eap_test_port_answers (port))
+    {
+      if (process_has_exited (process) || eap_test_deadline_passed (deadline))
+        return FALSE;
+      eap_test_wait_until (never_cond, NULL, 20);
+    }
+  return TRUE;
+}
+
+void
+eap_test_stop_process (GSubprocess *process,
+                       guint        timeout_ms)
+{
+  gint64 deadline = eap_test_deadline (timeout_ms);
+
+  g_subprocess_send_signal (process, SIGTERM);   /* a no-op once reaped */
+  while (!process_has_exited (process) && !eap_test_deadline_passed (deadline))
+    eap_test_wait_until (never_cond, NULL, 20);
+  if (!process_has_exited (process))
+    {
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+    }
 }

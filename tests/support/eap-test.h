@@ -14,6 +14,12 @@ G_BEGIN_DECLS
 /* The per-wait deadline. Meson's per-suite timeout is the backstop. */
 #define EAP_TEST_TIMEOUT_MS 5000
 
+/* Every deadline the helpers below wait for (iterate_until, wait_until,
+ * the recorders' and latches' waits, eap_test_deadline) is @timeout_ms
+ * times $EAP_TEST_TIMEOUT_SCALE (a whole number, default 1), which
+ * scripts/valgrind sets: memcheck runs 20-50 times slower. */
+guint           eap_test_scale_timeout (guint timeout_ms);
+
 typedef gboolean (*EapTestCondition) (gpointer data);
 
 /* One per test, on the heap, so a late callback never writes into a dead
@@ -33,7 +39,8 @@ typedef struct
 void            eap_test_init          (void);
 
 /* Registers @suites, runs them all (or only the one named in argv[1]),
- * prints "N passed, N failed" and returns the exit status. */
+ * prints "N passed, N failed" and returns the exit status. The tests named
+ * in $EAP_TEST_SKIP (';'-separated) are left inactive: neither count. */
 int             eap_test_main          (int            argc,
                                         char          *argv[],
                                         CU_SuiteInfo  *suites);
@@ -231,5 +238,97 @@ void            eap_test_wait_async_clear  (EapTestWaitAsync *wa);
 /* Deadline helpers for code outside the main loop (threads). */
 gint64          eap_test_deadline      (guint timeout_ms);
 gboolean        eap_test_deadline_passed (gint64 deadline);
+
+/* ------------------------------------------------------------------ */
+/* Child processes: built programs run as a user runs them              */
+/* ------------------------------------------------------------------ */
+
+typedef enum
+{
+  EAP_TEST_CHILD_DEFAULT      = 0,       /* stdout and stderr read apart */
+  EAP_TEST_CHILD_STDIN        = 1 << 0,  /* a stdin pipe, in stdin_pipe */
+  EAP_TEST_CHILD_MERGE_STDERR = 1 << 1,  /* stderr goes to stdout */
+  EAP_TEST_CHILD_ECHO         = 1 << 2,  /* copy each stdout line to our stderr */
+} EapTestChildFlags;
+
+/* A child whose output is read on the fixture's context as it comes. It
+ * lives until the child has exited and its pipes reached EOF (every async
+ * call holds a reference), so a late callback never finds it gone. */
+typedef struct
+{
+  char          *name;       /* (owned): names it in messages */
+  GSubprocess   *process;    /* (owned) (nullable): NULL if it could not start */
+  GOutputStream *stdin_pipe; /* (unowned) (nullable): with EAP_TEST_CHILD_STDIN */
+  GString       *out;        /* (owned): stdout so far, a newline after each line */
+  GString       *err;        /* (owned): stderr so far (empty when merged) */
+  GPtrArray     *lines;      /* (owned) (element-type utf8): stdout's lines */
+  guint          cursor;     /* first line eap_test_child_wait_line() has not matched */
+  gboolean       exited;
+  gboolean       out_eof;
+  gboolean       err_eof;
+  int            status;     /* once exited: the exit status, or -1 if killed
+                              * by a signal or never started */
+  gboolean       echo;       /* EAP_TEST_CHILD_ECHO */
+} EapTestChild;
+
+/* Starts @argv (NULL-terminated, with argv[0]); @name (NULL: the base
+ * name of argv[0]) names it in messages. A program that cannot start fails
+ * an assertion and gives a child that has exited with status -1. */
+EapTestChild   *eap_test_child_spawn     (const char          *name,
+                                          const char * const  *argv,
+                                          EapTestChildFlags    flags);
+EapTestChild   *eap_test_child_ref       (EapTestChild        *child);
+void            eap_test_child_unref     (EapTestChild        *child);
+/* A condition for eap_test_wait_until(): exited, and its pipes at EOF. */
+gboolean        eap_test_child_is_done   (gpointer             child);
+/* Waits until the child is done and returns its status, or -1 if it did
+ * not exit normally in @timeout_ms (then it is killed and reaped). A
+ * status other than @expected prints the child's output. */
+int             eap_test_child_wait      (EapTestChild        *child,
+                                          int                  expected,
+                                          guint                timeout_ms);
+/* Sends SIGTERM (to the child's pid, if it still runs), then as
+ * eap_test_child_wait(). */
+int             eap_test_child_stop      (EapTestChild        *child,
+                                          int                  expected,
+                                          guint                timeout_ms);
+/* SIGKILL if it still runs, and waits until it is done. */
+void            eap_test_child_kill      (EapTestChild        *child);
+/* eap_test_wait_line() on the child's stdout lines and cursor. */
+gboolean        eap_test_child_wait_line (EapTestChild        *child,
+                                          const char          *needle,
+                                          gboolean             prefix,
+                                          guint                timeout_ms);
+
+/* Waits until a line of @lines at or after *@cursor holds @needle (at its
+ * start if @prefix), iterating the fixture's context, and moves the cursor
+ * past it. Gives up at *@eof (if not NULL) or after @timeout_ms, printing
+ * the lines after the cursor, with @who; returns whether it was found. */
+gboolean        eap_test_wait_line       (GPtrArray           *lines,
+                                          guint               *cursor,
+                                          const gboolean      *eof,
+                                          const char          *who,
+                                          const char          *needle,
+                                          gboolean             prefix,
+                                          guint                timeout_ms);
+
+/* A port on 127.0.0.1 that was free a moment ago, for a server that
+ * cannot be told to pick one itself. */
+guint16         eap_test_free_loopback_port (void);
+/* Whether something accepts a connection on 127.0.0.1:@port. */
+gboolean        eap_test_port_answers       (guint16      port);
+/* Waits until @process's server accepts on 127.0.0.1:@port, trying every
+ * 20 ms and iterating the fixture's context in between. FALSE if @process
+ * exited first or @timeout_ms passed. */
+gboolean        eap_test_wait_port          (GSubprocess *process,
+                                             guint16      port,
+                                             guint        timeout_ms);
+/* Stops @process by its pid: SIGTERM, then SIGKILL if it still runs after
+ * @timeout_ms (the fixture's context iterates meanwhile); returns once it
+ * has been reaped. */
+void            eap_test_stop_process       (GSubprocess *process,
+                                             guint        timeout_ms);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EapTestChild, eap_test_child_unref)
 
 G_END_DECLS

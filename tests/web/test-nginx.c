@@ -14,7 +14,6 @@
 #include "web-test.h"
 
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <unistd.h>
 
 #define NGINX_BIN "/usr/sbin/nginx"
@@ -27,32 +26,10 @@ typedef struct
   char        *www;
   guint16      port;
   GSubprocess *proc;       /* (owned) */
-  gboolean     exited;
 } Nginx;
 
 static const char text_line[] = "nginx interop: a line of text that compresses well. ✓\n";
 #define TEXT_N_LINES 4000
-
-static guint16
-free_loopback_port (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                          G_SOCKET_PROTOCOL_TCP, &error);
-  guint16 port;
-
-  g_assert_no_error (error);
-  g_socket_bind (sock, addr, TRUE, &error);
-  g_assert_no_error (error);
-  local = g_socket_get_local_address (sock, &error);
-  g_assert_no_error (error);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  g_socket_close (sock, NULL);
-
-  return port;
-}
 
 static char *
 text_contents (void)
@@ -65,73 +42,13 @@ text_contents (void)
 }
 
 static void
-nginx_exited_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  Nginx *ngx = data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  ngx->exited = TRUE;
-}
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the fixture's context until @ms pass or nginx exits: the pause
- * between two connection attempts while nginx starts. */
-static void
-wait_a_little (Nginx *ngx,
-               guint  ms)
-{
-  GMainContext *context = eap_test_fixture ()->context;
-  gboolean fired = FALSE;
-  GSource *source = g_timeout_source_new (ms);
-
-  g_source_set_callback (source, timeout_flag_cb, &fired, NULL);
-  g_source_attach (source, context);
-  while (!fired && !ngx->exited)
-    g_main_context_iteration (context, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-}
-
-static gboolean
-port_answers (guint16 port)
-{
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
-  return conn != NULL;
-}
-
-static void
 nginx_stop (Nginx *ngx)
 {
-  gint64 deadline;
-
   if (ngx == NULL)
     return;
 
-  if (ngx->proc != NULL && !ngx->exited)
-    {
-      /* by its pid: g_subprocess_send_signal signals exactly our child */
-      g_subprocess_send_signal (ngx->proc, SIGTERM);
-      deadline = eap_test_deadline (EAP_TEST_TIMEOUT_MS);
-      while (!ngx->exited && !eap_test_deadline_passed (deadline))
-        wait_a_little (ngx, 50);
-      if (!ngx->exited)
-        {
-          g_subprocess_force_exit (ngx->proc);
-          while (!ngx->exited)
-            g_main_context_iteration (eap_test_fixture ()->context, TRUE);
-        }
-    }
+  if (ngx->proc != NULL)
+    eap_test_stop_process (ngx->proc, EAP_TEST_TIMEOUT_MS);
   g_clear_object (&ngx->proc);
   web_test_remove_dir (ngx->dir);
   g_free (ngx->dir);
@@ -165,7 +82,6 @@ nginx_start (void)
   g_autofree char *text = NULL;
   g_autofree char *text_path = NULL;
   g_autofree guint8 *data = NULL;
-  gint64 deadline;
 
   if (!g_file_test (NGINX_BIN, G_FILE_TEST_IS_EXECUTABLE))
     {
@@ -179,7 +95,7 @@ nginx_start (void)
   ngx->dir = web_test_make_tmp_dir ();
   ngx->www = g_build_filename (ngx->dir, "www", NULL);
   g_mkdir (ngx->www, 0755);
-  ngx->port = free_loopback_port ();
+  ngx->port = eap_test_free_loopback_port ();
 
   big = g_build_filename (ngx->www, "big.bin", NULL);
   data = web_test_pattern_new (WEB_TEST_BIG_SIZE, NGINX_BIG_SEED);
@@ -236,18 +152,11 @@ nginx_start (void)
       CU_FAIL ("cannot start nginx");
       return NULL;
     }
-  g_subprocess_wait_async (ngx->proc, NULL, nginx_exited_cb, ngx);
-
-  deadline = eap_test_deadline (NGINX_WAIT_MS);
-  while (!port_answers (ngx->port))
+  if (!eap_test_wait_port (ngx->proc, ngx->port, NGINX_WAIT_MS))
     {
-      if (ngx->exited || eap_test_deadline_passed (deadline))
-        {
-          print_error_log (ngx);
-          CU_FAIL ("nginx did not answer on its port");
-          return NULL;
-        }
-      wait_a_little (ngx, 20);
+      print_error_log (ngx);
+      CU_FAIL ("nginx did not answer on its port");
+      return NULL;
     }
 
   return g_steal_pointer (&ngx);
