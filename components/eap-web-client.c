@@ -43,7 +43,8 @@
  *   the code (`HTTP 404 Not Found: http://…`);
  * - more redirects than [property@Eap.WebClient:max-redirects], or a
  *   loop: %EAP_HTTP_ERROR_TOO_MANY_REDIRECTS; a redirect from https to
- *   http: %EAP_HTTP_ERROR_REDIRECT_REFUSED;
+ *   http: %EAP_HTTP_ERROR_REDIRECT_REFUSED, unless
+ *   [property@Eap.WebClient:allow-insecure-redirects] is set;
  * - transport errors stay what GIO says, with the URI in the message: a
  *   refused connection %G_IO_ERROR_CONNECTION_REFUSED, an unknown host
  *   %G_RESOLVER_ERROR_NOT_FOUND, a bad certificate a %G_TLS_ERROR, the
@@ -70,7 +71,8 @@
  *
  * Redirects are followed by the client itself, not by libsoup
  * (`SOUP_MESSAGE_NO_REDIRECT`), so that it can count them, refuse https to
- * http and report the final URI: 301, 302 and 303 turn a `POST` into a
+ * http (see [property@Eap.WebClient:allow-insecure-redirects]) and report
+ * the final URI: 301, 302 and 303 turn a `POST` into a
  * `GET` without a body (303 turns every method but `HEAD` into `GET`), 307
  * and 308 repeat the request as it was, body included.
  *
@@ -127,8 +129,12 @@
 #define DEFAULT_MAX_CONNS_PER_HOST  6
 #define DEFAULT_MAX_REDIRECTS       20
 /* Content-Length is the server's word: never reserve more than this on
- * it. Reserved but unwritten memory is only address space, not RSS. */
-#define MAX_PREALLOCATION           ((gint64) MIN (G_MAXSIZE / 4, 1024 * 1024 * 1024))
+ * it, read-ahead included. A server that claims 1 GiB and sends 10 bytes
+ * must not cost 1 GiB: GArray rounds a reservation up to a power of two
+ * (1 GiB + 64 KiB became 2 GiB of address space), and with
+ * G_DEBUG=gc-friendly it zeroes it, so it was RSS too. A larger body grows
+ * the array as its bytes arrive, doubling, which is amortised O(1). */
+#define MAX_PREALLOCATION           ((gint64) 16 * 1024 * 1024)
 
 struct _EapWebClient
 {
@@ -141,6 +147,7 @@ struct _EapWebClient
   guint               timeout_s;
   guint               max_conns_per_host;
   guint               max_redirects;
+  gboolean            allow_insecure_redirects;
   GTlsDatabase       *tls_database;       /* (owned) (nullable) */
   gboolean            resume;
   SoupMessageHeaders *request_headers;    /* (owned) */
@@ -152,6 +159,7 @@ enum {
   PROP_TIMEOUT,
   PROP_MAX_CONNECTIONS_PER_HOST,
   PROP_MAX_REDIRECTS,
+  PROP_ALLOW_INSECURE_REDIRECTS,
   PROP_TLS_DATABASE,
   PROP_RESUME,
   N_PROPS
@@ -198,6 +206,7 @@ typedef struct
   SoupMessageHeaders *request_headers;  /* (owned): User-Agent included */
   guint               max_redirects;
   guint               n_redirects;
+  gboolean            allow_insecure_redirects;
   gboolean            resume;
   GBytes             *upload_bytes;     /* (owned) (nullable) */
   char               *upload_path;      /* (owned) (nullable) */
@@ -284,6 +293,9 @@ eap_web_client_get_property (GObject    *object,
     case PROP_MAX_REDIRECTS:
       g_value_set_uint (value, eap_web_client_get_max_redirects (self));
       break;
+    case PROP_ALLOW_INSECURE_REDIRECTS:
+      g_value_set_boolean (value, eap_web_client_get_allow_insecure_redirects (self));
+      break;
     case PROP_TLS_DATABASE:
       g_mutex_lock (&self->lock);
       g_value_set_object (value, self->tls_database);
@@ -318,6 +330,9 @@ eap_web_client_set_property (GObject      *object,
       break;
     case PROP_MAX_REDIRECTS:
       eap_web_client_set_max_redirects (self, g_value_get_uint (value));
+      break;
+    case PROP_ALLOW_INSECURE_REDIRECTS:
+      eap_web_client_set_allow_insecure_redirects (self, g_value_get_boolean (value));
       break;
     case PROP_TLS_DATABASE:
       eap_web_client_set_tls_database (self, g_value_get_object (value));
@@ -398,6 +413,26 @@ eap_web_client_class_init (EapWebClientClass *klass)
                        0, G_MAXUINT, DEFAULT_MAX_REDIRECTS,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                         G_PARAM_STATIC_STRINGS));
+
+  /**
+   * EapWebClient:allow-insecure-redirects:
+   *
+   * Whether a transfer follows a redirect from https to http. By default
+   * it does not: such a redirect fails the transfer with
+   * %EAP_HTTP_ERROR_REDIRECT_REFUSED before anything is sent to the http
+   * URI, as the request (its headers, cookies, an upload's body) would
+   * otherwise leave in clear text, and the answer could be forged on the
+   * way. Set it only for servers known to do this on purpose, on networks
+   * you trust. Redirects from http to https, and between two http or two
+   * https URIs, are always followed. Default: `FALSE`.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ALLOW_INSECURE_REDIRECTS] =
+    g_param_spec_boolean ("allow-insecure-redirects", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
 
   /**
    * EapWebClient:tls-database:
@@ -690,6 +725,58 @@ eap_web_client_set_max_redirects (EapWebClient *self,
 }
 
 /**
+ * eap_web_client_get_allow_insecure_redirects:
+ * @self: an [class@Eap.WebClient]
+ *
+ * Gets the [property@Eap.WebClient:allow-insecure-redirects].
+ *
+ * Returns: whether redirects from https to http are followed
+ *
+ * Since: 0.1
+ */
+gboolean
+eap_web_client_get_allow_insecure_redirects (EapWebClient *self)
+{
+  gboolean allow;
+
+  g_return_val_if_fail (EAP_IS_WEB_CLIENT (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  allow = self->allow_insecure_redirects;
+  g_mutex_unlock (&self->lock);
+
+  return allow;
+}
+
+/**
+ * eap_web_client_set_allow_insecure_redirects:
+ * @self: an [class@Eap.WebClient]
+ * @allow: whether to follow redirects from https to http
+ *
+ * Sets the [property@Eap.WebClient:allow-insecure-redirects] of the
+ * transfers started after this call.
+ *
+ * Since: 0.1
+ */
+void
+eap_web_client_set_allow_insecure_redirects (EapWebClient *self,
+                                             gboolean      allow)
+{
+  gboolean changed;
+
+  g_return_if_fail (EAP_IS_WEB_CLIENT (self));
+
+  allow = !!allow;
+  g_mutex_lock (&self->lock);
+  changed = self->allow_insecure_redirects != allow;
+  self->allow_insecure_redirects = allow;
+  g_mutex_unlock (&self->lock);
+
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_INSECURE_REDIRECTS]);
+}
+
+/**
  * eap_web_client_get_tls_database:
  * @self: an [class@Eap.WebClient]
  *
@@ -940,6 +1027,7 @@ transfer_new (EapWebClient *self,
   while (soup_message_headers_iter_next (&iter, &name, &value))
     soup_message_headers_replace (t->request_headers, name, value);
   t->max_redirects = self->max_redirects;
+  t->allow_insecure_redirects = self->allow_insecure_redirects;
   t->resume = self->resume;
   g_mutex_unlock (&self->lock);
 
@@ -1187,7 +1275,8 @@ transfer_redirect (Transfer  *t,
       return FALSE;
     }
 
-  if (g_ascii_strcasecmp (g_uri_get_scheme (t->guri), "https") == 0 &&
+  if (!t->allow_insecure_redirects &&
+      g_ascii_strcasecmp (g_uri_get_scheme (t->guri), "https") == 0 &&
       g_ascii_strcasecmp (g_uri_get_scheme (target), "http") == 0)
     {
       g_autofree char *target_string = g_uri_to_string (target);
@@ -1365,7 +1454,8 @@ transfer_on_response (Transfer  *t,
         return FALSE;
     }
   else     /* read in place: no copy, and no regrowth when the length is known */
-    t->data = g_byte_array_sized_new (CLAMP (length, 0, MAX_PREALLOCATION) + BUFFER_SIZE);
+    t->data = g_byte_array_sized_new (CLAMP (length, 0, MAX_PREALLOCATION - BUFFER_SIZE) +
+                                      BUFFER_SIZE);
 
   return TRUE;
 }

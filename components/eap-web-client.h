@@ -31,7 +31,7 @@ G_BEGIN_DECLS
  * @EAP_HTTP_ERROR_TOO_MANY_REDIRECTS: the server redirected more often
  *   than [property@Eap.WebClient:max-redirects] allows, or in a loop
  * @EAP_HTTP_ERROR_REDIRECT_REFUSED: a redirect from https to http was
- *   refused
+ *   refused (see [property@Eap.WebClient:allow-insecure-redirects])
  * @EAP_HTTP_ERROR_RANGE_NOT_SATISFIABLE: the server answered 416 to a
  *   resumed download (the value is the status code)
  *
@@ -81,6 +81,11 @@ guint         eap_web_client_get_max_redirects          (EapWebClient  *self);
 EAP_AVAILABLE_IN_ALL
 void          eap_web_client_set_max_redirects          (EapWebClient  *self,
                                                          guint          max);
+EAP_AVAILABLE_IN_ALL
+gboolean      eap_web_client_get_allow_insecure_redirects (EapWebClient *self);
+EAP_AVAILABLE_IN_ALL
+void          eap_web_client_set_allow_insecure_redirects (EapWebClient *self,
+                                                           gboolean      allow);
 EAP_AVAILABLE_IN_ALL
 GTlsDatabase *eap_web_client_get_tls_database           (EapWebClient  *self);
 EAP_AVAILABLE_IN_ALL

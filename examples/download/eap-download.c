@@ -732,40 +732,53 @@ usage_error (const char *message)
   return 2;
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* The command line, parsed. */
+typedef struct
 {
-  App app = { 0 };
-  g_autofree char *dir = NULL;
-  g_auto(GStrv) uris = NULL;
-  int max_jobs = DEFAULT_JOBS;
-  gboolean resume = FALSE;
-  gboolean demo = FALSE;
-  gboolean demo_dir_is_temp = FALSE;
+  char     *dir;        /* (owned) (nullable): -o DIR */
+  GStrv     uris;       /* (owned) (nullable) */
+  int       max_jobs;
+  gboolean  resume;
+  gboolean  quiet;
+  gboolean  demo;
+} Arguments;
+
+static void
+arguments_clear (Arguments *args)
+{
+  g_clear_pointer (&args->dir, g_free);
+  g_clear_pointer (&args->uris, g_strfreev);
+}
+
+/* Parses the command line (GOption takes what it parsed out of @argv);
+ * FALSE with @error for a usage error. As GOption does, --help prints the
+ * help and exits. Pure otherwise: tests/fuzz/fuzz-download-args.c fuzzes
+ * it. */
+static gboolean
+parse_arguments (int        *argc,
+                 char     ***argv,
+                 Arguments  *args,
+                 GError    **error)
+{
   g_autoptr(GOptionContext) options = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) taken = NULL;
-  g_autoptr(DemoServer) server = NULL;
   GOptionEntry entries[] = {
-    { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &dir,
+    { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &args->dir,
       "Save the files in DIR (created if missing; default: the current folder)", "DIR" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &max_jobs,
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &args->max_jobs,
       "Download at most N files at once; the others wait (default 4)", "N" },
-    { "resume", 0, 0, G_OPTION_ARG_NONE, &resume,
+    { "resume", 0, 0, G_OPTION_ARG_NONE, &args->resume,
       "Keep partial downloads as FILE.part and continue them next time", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &app.quiet,
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args->quiet,
       "Print nothing but the reasons of failures", NULL },
-    { "demo", 0, 0, G_OPTION_ARG_NONE, &demo,
+    { "demo", 0, 0, G_OPTION_ARG_NONE, &args->demo,
       "Serve generated files from an embedded server on 127.0.0.1 and download them", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &uris, NULL, "URL…" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &args->uris, NULL, "URL…" },
     G_OPTION_ENTRY_NULL
   };
-  guint sigint_id;
-  guint n_bad;
-  gboolean demo_ok = TRUE;
 
-  setlocale (LC_ALL, "");
+  memset (args, 0, sizeof *args);
+  args->max_jobs = DEFAULT_JOBS;
+
   options = g_option_context_new (NULL);
   g_option_context_set_summary (options,
     "Downloads every URL at once (at most N at a time) with one EapWebClient,\n"
@@ -773,14 +786,59 @@ main (int   argc,
     "Ctrl-C cancels everything and leaves no partial files behind.\n"
     "Exit status: 0 all downloaded, 1 some failed or cancelled, 2 usage error.");
   g_option_context_add_main_entries (options, entries, NULL);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    return usage_error (error->message);
-  if (max_jobs < 1)
-    return usage_error ("-j needs a number of at least 1");
-  if (demo && uris != NULL)
-    return usage_error ("--demo downloads its own files: give it no URL");
-  if (!demo && uris == NULL)
-    return usage_error ("no URL given");
+  if (!g_option_context_parse (options, argc, argv, error))
+    return FALSE;
+  if (args->max_jobs < 1)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "-j needs a number of at least 1");
+      return FALSE;
+    }
+  if (args->demo && args->uris != NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                           "--demo downloads its own files: give it no URL");
+      return FALSE;
+    }
+  if (!args->demo && args->uris == NULL)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "no URL given");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  App app = { 0 };
+  Arguments args;
+  g_autofree char *dir = NULL;
+  g_auto(GStrv) uris = NULL;
+  int max_jobs;
+  gboolean resume;
+  gboolean demo;
+  gboolean demo_dir_is_temp = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) taken = NULL;
+  g_autoptr(DemoServer) server = NULL;
+  guint sigint_id;
+  guint n_bad;
+  gboolean demo_ok = TRUE;
+
+  setlocale (LC_ALL, "");
+  if (!parse_arguments (&argc, &argv, &args, &error))
+    {
+      arguments_clear (&args);
+      return usage_error (error->message);
+    }
+  dir = g_steal_pointer (&args.dir);
+  uris = g_steal_pointer (&args.uris);
+  max_jobs = args.max_jobs;
+  resume = args.resume;
+  demo = args.demo;
+  app.quiet = args.quiet;
 
   if (dir == NULL && demo)
     {
@@ -830,7 +888,8 @@ main (int   argc,
   /* One client for every download. */
   app.client = eap_web_client_new ();
   eap_web_client_set_resume (app.client, resume);
-  eap_web_client_set_max_connections_per_host (app.client, app.max_jobs);
+  /* -j is not bounded; a client opens at most G_MAXUINT16 per host. */
+  eap_web_client_set_max_connections_per_host (app.client, MIN (app.max_jobs, G_MAXUINT16));
   eap_component_set_progress_interval (EAP_COMPONENT (app.client), PROGRESS_INTERVAL);
   g_signal_connect (app.client, "progress-changed::download-file",
                     G_CALLBACK (on_progress), &app);
