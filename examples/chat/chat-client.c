@@ -52,6 +52,9 @@ struct _ChatClient
 
   State         state;
   EapTcpClient *tcp;              /* (owned) (nullable): the current connection */
+  ChatClientSinkFunc sink;        /* (nullable): a connection without a socket, see
+                                   * chat_client_start_with_sink() */
+  gpointer      sink_data;
   guint         n_nick_tries;     /* 433s during this registration */
   guint         n_backoffs;       /* failed tries since the last registration */
   gboolean      was_registered;   /* registered once: the next 001 is a reconnect */
@@ -186,7 +189,7 @@ send_message (ChatClient  *self,
 {
   g_autofree char *line = NULL;
 
-  if (self->tcp == NULL || !eap_tcp_client_is_connected (self->tcp))
+  if (self->sink == NULL && (self->tcp == NULL || !eap_tcp_client_is_connected (self->tcp)))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "not connected");
       return FALSE;
@@ -198,6 +201,12 @@ send_message (ChatClient  *self,
                    "a %s message with a line break or over %u bytes cannot be sent",
                    message->command, IRC_MAX_LINE);
       return FALSE;
+    }
+  if (self->sink != NULL)
+    {
+      /* Unchecked: the caller of chat_client_start_with_sink() checks. */
+      self->sink (line, self->sink_data);
+      return TRUE;
     }
   return eap_tcp_client_queue_line (self->tcp, line, error);
 }
@@ -343,6 +352,7 @@ drop_connection (ChatClient *self,
                  gboolean    close)
 {
   clear_source (&self->ping_source);
+  self->sink = NULL;
   if (self->tcp == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->tcp, self);
@@ -629,6 +639,7 @@ on_welcome (ChatClient       *self,
             const IrcMessage *message)
 {
   g_autofree char *text = sanitize (trailing (message));
+  g_autofree char *nick = NULL;
 
   g_free (self->nick);
   self->nick = g_strdup (param (message, 0));
@@ -637,7 +648,9 @@ on_welcome (ChatClient       *self,
   if (self->was_registered)
     emit_line (self, "reconnected");
   self->was_registered = TRUE;
-  emit_line (self, "registered as %s: %s", self->nick, text);
+  /* The nick is the server's word: made safe like any text from it. */
+  nick = sanitize (self->nick);
+  emit_line (self, "registered as %s: %s", nick, text);
 
   for (guint i = 0; i < self->channels->len; i++)
     send_command (self, "JOIN", g_ptr_array_index (self->channels, i), NULL);
@@ -650,6 +663,7 @@ on_nick_in_use (ChatClient       *self,
 {
   g_autofree char *taken = sanitize (param (message, 1));
   g_autofree char *next = NULL;
+  g_autofree char *shown = NULL;
 
   if (self->state != STATE_REGISTERING)
     {
@@ -666,7 +680,9 @@ on_nick_in_use (ChatClient       *self,
     }
   next = g_strdup_printf ("%s%.*s", self->wanted_nick, (int) self->n_nick_tries,
                           "______________________________");
-  emit_line (self, "*** nick %s is already in use; trying %s", taken, next);
+  /* wanted_nick may come from the server (NICK): made safe to show. */
+  shown = sanitize (next);
+  emit_line (self, "*** nick %s is already in use; trying %s", taken, shown);
   g_free (self->nick);
   self->nick = g_steal_pointer (&next);
   send_command (self, "NICK", self->nick, NULL);
@@ -908,9 +924,20 @@ line_received_cb (EapTcpClient *tcp,
                   const char   *line,
                   gpointer      data)
 {
-  ChatClient *self = data;
+  chat_client_receive_line (data, line);
+}
+
+void
+chat_client_receive_line (ChatClient *self,
+                          const char *line)
+{
   g_autoptr(IrcMessage) message = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* Without a connection (dropped, or never started), as from a socket
+   * whose handlers drop_connection() disconnected: nothing arrives. */
+  if (self->tcp == NULL && self->sink == NULL)
+    return;
 
   self->last_received = g_get_monotonic_time ();
   self->ping_sent = 0;
@@ -1076,6 +1103,8 @@ say (ChatClient *self,
      const char *text,
      gboolean    action)
 {
+  g_autofree char *nick = NULL;
+
   if (self->current == NULL)
     {
       emit_line (self, "!!! not on a channel; use /join #channel");
@@ -1083,10 +1112,12 @@ say (ChatClient *self,
     }
   if (!send_text (self, "PRIVMSG", self->current, text, action))
     return;
+  /* Our nick may come from the server (001, NICK): made safe to show. */
+  nick = sanitize (self->nick);
   if (action)
-    emit_line (self, "* %s %s", self->nick, text);
+    emit_line (self, "* %s %s", nick, text);
   else
-    emit_line (self, "<%s> %s", self->nick, text);
+    emit_line (self, "<%s> %s", nick, text);
 }
 
 static void
@@ -1225,6 +1256,26 @@ chat_client_start (ChatClient *self)
   g_clear_pointer (&self->context, g_main_context_unref);
   self->context = g_main_context_ref_thread_default ();
   connect_now (self);
+}
+
+void
+chat_client_start_with_sink (ChatClient         *self,
+                             ChatClientSinkFunc  func,
+                             gpointer            user_data)
+{
+  g_return_if_fail (CHAT_IS_CLIENT (self));
+  g_return_if_fail (self->state == STATE_IDLE);
+  g_return_if_fail (func != NULL);
+
+  /* As connect_now() and connect_completed_cb(), without the connection
+   * and without the PING timer. */
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->sink = func;
+  self->sink_data = user_data;
+  self->last_received = g_get_monotonic_time ();
+  self->ping_sent = 0;
+  register_now (self);
 }
 
 void

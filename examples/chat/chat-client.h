@@ -67,6 +67,22 @@ gboolean    chat_client_is_registered     (ChatClient  *self);
 /* Stops at once: no QUIT, no reconnect; emits finished (0) later. */
 void        chat_client_stop              (ChatClient  *self);
 
+/* Tests and fuzzing: starts as if connected, without a socket. Every line
+ * the client would queue (NICK and USER at once, then replies and what
+ * the user types) goes to @func without its CR LF, and unchecked (the
+ * caller checks it), until the client drops the connection (finishes);
+ * chat_client_receive_line() stands for a line from the server, as
+ * EapTcpClient's framer hands it over (no terminator, no NUL); ignored
+ * once the client dropped the connection. */
+typedef void (*ChatClientSinkFunc) (const char *line,
+                                    gpointer    user_data);
+
+void        chat_client_start_with_sink   (ChatClient         *self,
+                                           ChatClientSinkFunc  func,
+                                           gpointer            user_data);
+void        chat_client_receive_line      (ChatClient  *self,
+                                           const char  *line);
+
 /* "433" -> "ERR_NICKNAMEINUSE: nickname is already in use", or NULL. */
 const char *chat_client_numeric_meaning   (const char  *numeric);
 

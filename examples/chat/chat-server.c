@@ -54,11 +54,14 @@
 #define CHAT_MAX_ECHO         64      /* bytes of a peer's bad argument echoed back */
 
 typedef struct _Channel Channel;
+typedef struct _ChatServerPeer Client;
 
-typedef struct
+struct _ChatServerPeer
 {
   ChatServer   *server;
-  EapTcpClient *tcp;               /* (owned) */
+  EapTcpClient *tcp;               /* (owned) (nullable): NULL for a peer of chat_server_add_peer() */
+  ChatServerPeerFunc peer_func;    /* a peer without a connection: gets what would be sent */
+  gpointer      peer_data;
   char         *host;              /* (owned): the peer's IP */
   char         *nick;              /* (owned) (nullable) */
   char         *nick_folded;       /* (owned) (nullable): key in server->nicks */
@@ -78,7 +81,8 @@ typedef struct
   guint         dead : 1;          /* closed or closing: no more input or output */
   guint         detached : 1;      /* out of the channels and the nick table */
   guint         reaping : 1;       /* on server->reap */
-} Client;
+  guint         peer_closed : 1;   /* peer_func was told the connection closed */
+};
 
 struct _Channel
 {
@@ -117,6 +121,62 @@ close_now (EapTcpClient *tcp)
 {
   eap_tcp_client_close_async (tcp, NULL, NULL);
   eap_component_close (EAP_COMPONENT (tcp));
+}
+
+/* The connection side of a Client: its EapTcpClient, or for a peer of
+ * chat_server_add_peer() its function. A peer's lines are passed on
+ * unchecked (the fuzz target checks them) until it is closed. */
+static gboolean
+conn_queue_bytes (Client  *c,
+                  GBytes  *bytes,
+                  GError **error)
+{
+  if (c->tcp != NULL)
+    return eap_tcp_client_queue_send (c->tcp, bytes, error);
+  if (c->peer_closed)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "Cannot send: the peer is closed");
+      return FALSE;
+    }
+  c->peer_func (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), c->peer_data);
+  return TRUE;
+}
+
+static GBytes *line_to_bytes (const char *line);
+
+static gboolean
+conn_queue_line (Client      *c,
+                 const char  *line,
+                 GError     **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (c->tcp != NULL)
+    return eap_tcp_client_queue_line (c->tcp, line, error);
+  bytes = line_to_bytes (line);
+  return conn_queue_bytes (c, bytes, error);
+}
+
+static void
+conn_close_now (Client *c)
+{
+  if (c->tcp != NULL)
+    close_now (c->tcp);
+  else if (!c->peer_closed)
+    {
+      c->peer_closed = TRUE;
+      c->peer_func (NULL, 0, c->peer_data);
+    }
+}
+
+/* Flushes what is queued, then closes; FALSE if that cannot start. */
+static gboolean
+conn_close_flush (Client *c)
+{
+  if (c->tcp != NULL)
+    return eap_tcp_client_close_async (c->tcp, NULL, NULL);
+  conn_close_now (c);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,7 +240,7 @@ client_send_line (Client     *c,
 
   if (c->dead || line == NULL)
     return;
-  if (!eap_tcp_client_queue_line (c->tcp, line, &error))
+  if (!conn_queue_line (c, line, &error))
     client_kill (c, g_error_matches (error, EAP_ERROR, EAP_ERROR_LIMIT_EXCEEDED)
                     ? "SendQ exceeded" : error->message, FALSE);
 }
@@ -203,7 +263,7 @@ client_send_bytes (Client *c,
 
   if (c->dead)
     return;
-  if (!eap_tcp_client_queue_send (c->tcp, bytes, &error))
+  if (!conn_queue_bytes (c, bytes, &error))
     client_kill (c, g_error_matches (error, EAP_ERROR, EAP_ERROR_LIMIT_EXCEEDED)
                     ? "SendQ exceeded" : error->message, FALSE);
 }
@@ -492,20 +552,19 @@ client_kill (Client     *c,
   g_free (c->quit_reason);
   c->quit_reason = g_strdup (reason);
 
-  if (flush && eap_tcp_client_get_send_queue_size (c->tcp) == 0)
+  if (flush && (c->tcp == NULL || eap_tcp_client_get_send_queue_size (c->tcp) == 0))
     {
       g_autofree char *line = g_strdup_printf ("ERROR :Closing link: (%s@%s) [%s]",
                                                c->user != NULL ? c->user : "unknown", c->host, reason);
       g_autofree char *safe = irc_truncate_utf8 (line, IRC_MAX_LINE);
 
-      if (eap_tcp_client_queue_line (c->tcp, safe, NULL)
-          && eap_tcp_client_close_async (c->tcp, NULL, NULL))
+      if (conn_queue_line (c, safe, NULL) && conn_close_flush (c))
         {
           client_schedule_reap (c);
           return;
         }
     }
-  close_now (c->tcp);
+  conn_close_now (c);
   client_schedule_reap (c);
 }
 
@@ -1192,8 +1251,8 @@ cmd_quit (Client     *c,
   if (c->dead)
     return;
   c->dead = TRUE;
-  if (!eap_tcp_client_close_async (c->tcp, NULL, NULL))
-    close_now (c->tcp);
+  if (!conn_close_flush (c))
+    conn_close_now (c);
   client_schedule_reap (c);
 }
 
@@ -1447,6 +1506,60 @@ on_client_accepted (EapTcpListener *listener,
     g_printerr ("eap-chat-server: connect from %s (%u clients)\n", c->host, server->stats.n_clients);
 }
 
+/* ------------------------------------------------------------------ */
+/* Peers without a connection (tests, fuzzing)                          */
+/* ------------------------------------------------------------------ */
+
+ChatServerPeer *
+chat_server_add_peer (ChatServer         *server,
+                      const char         *host,
+                      ChatServerPeerFunc  func,
+                      gpointer            user_data)
+{
+  Client *c;
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_val_if_fail (server != NULL, NULL);
+  g_return_val_if_fail (host != NULL && host[0] != '\0' && host[0] != ':', NULL);
+  g_return_val_if_fail (strpbrk (host, " \r\n") == NULL, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+
+  /* As on_client_accepted(), without the EapTcpClient. */
+  c = g_new0 (Client, 1);
+  c->server = server;
+  c->peer_func = func;
+  c->peer_data = user_data;
+  c->host = g_strdup (host);
+  c->connected_us = now;
+  c->last_rx_us = now;
+  c->tokens_us = now;
+  c->tokens = server->options.flood_burst;
+
+  g_hash_table_add (server->clients, c);
+  server->stats.n_clients++;
+  server->stats.n_accepted++;
+  return c;
+}
+
+void
+chat_server_peer_receive_line (ChatServerPeer *peer,
+                               const char     *line)
+{
+  g_return_if_fail (peer != NULL && peer->tcp == NULL);
+  g_return_if_fail (line != NULL);
+
+  on_line_received (NULL, line, peer);
+}
+
+void
+chat_server_peer_disconnect (ChatServerPeer *peer,
+                             GError         *error)
+{
+  g_return_if_fail (peer != NULL && peer->tcp == NULL);
+
+  on_disconnected (NULL, error, peer);
+}
+
 static gboolean
 sweep_cb (gpointer data)
 {
@@ -1596,8 +1709,9 @@ chat_server_free (ChatServer *server)
     {
       Client *c = key;
 
-      g_signal_handlers_disconnect_by_data (c->tcp, c);
-      close_now (c->tcp);
+      if (c->tcp != NULL)
+        g_signal_handlers_disconnect_by_data (c->tcp, c);
+      conn_close_now (c);
     }
   g_hash_table_unref (server->nicks);
   g_hash_table_unref (server->channels);

@@ -65,6 +65,32 @@ void         chat_server_get_stats    (ChatServer         *server,
 /* Stops listening and closes every connection at once. */
 void         chat_server_free         (ChatServer         *server);
 
+/* Tests and fuzzing: a client without a socket, so that lines can be fed
+ * to the server's command handling directly. Everything the server would
+ * queue to the peer's connection goes to @func, as it would be written
+ * (whole lines, each with its CR LF, but not checked for CR or LF inside:
+ * a caller checks that), until the server closes the peer: then @func
+ * gets (NULL, 0) once, and nothing after. A peer is freed in the server's
+ * context (an idle callback, the default context unless listening) once
+ * it is closed, or by chat_server_free(): after @func got NULL, or after
+ * chat_server_peer_disconnect(), the pointer must not be used. */
+typedef struct _ChatServerPeer ChatServerPeer;
+typedef void (*ChatServerPeerFunc) (const char *data,
+                                    gsize       length,
+                                    gpointer    user_data);
+
+ChatServerPeer *chat_server_add_peer          (ChatServer         *server,
+                                               const char         *host,
+                                               ChatServerPeerFunc  func,
+                                               gpointer            user_data);
+/* One line as EapTcpClient's framer hands it over: no terminator, no NUL,
+ * at most CHAT_SERVER_MAX_LINE_LENGTH bytes. */
+void            chat_server_peer_receive_line (ChatServerPeer     *peer,
+                                               const char         *line);
+/* The peer went away (@error: why, as EapTcpClient::disconnected says). */
+void            chat_server_peer_disconnect   (ChatServerPeer     *peer,
+                                               GError             *error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ChatServer, chat_server_free)
 
 G_END_DECLS
