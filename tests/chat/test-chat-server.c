@@ -28,113 +28,7 @@
 #include <arpa/inet.h>
 
 #include "eap-test.h"
-#include "chat-server.h"
-
-/* ------------------------------------------------------------------ */
-/* The server in a thread                                               */
-/* ------------------------------------------------------------------ */
-
-typedef struct
-{
-  ChatServerOptions options;
-  GThread          *thread;
-  GMainContext     *context;     /* (owned): the server's */
-  GMainLoop        *loop;        /* (owned) */
-  ChatServer       *server;      /* (owned by the thread) */
-  guint16           port;
-  gboolean          listening;
-  EapTestLatch      ready;
-} ServerThread;
-
-static gpointer
-server_thread_main (gpointer data)
-{
-  ServerThread *st = data;
-  g_autoptr(GError) error = NULL;
-
-  g_main_context_push_thread_default (st->context);
-  st->server = chat_server_new (&st->options);
-  st->listening = chat_server_listen (st->server, "127.0.0.1", 0, &error);
-  g_assert_no_error (error);
-  st->port = chat_server_get_port (st->server);
-  eap_test_latch_set (&st->ready);
-
-  g_main_loop_run (st->loop);
-
-  g_clear_pointer (&st->server, chat_server_free);
-  /* Let the closed connections finish their business in this context. */
-  for (guint i = 0; i < 1000 && g_main_context_iteration (st->context, FALSE); i++)
-    ;
-  g_main_context_pop_thread_default (st->context);
-  return NULL;
-}
-
-static void
-test_options (ChatServerOptions *options)
-{
-  chat_server_options_init (options);
-  options->quiet = TRUE;
-}
-
-static ServerThread *
-server_start (const ChatServerOptions *options)
-{
-  ServerThread *st = g_new0 (ServerThread, 1);
-
-  if (options != NULL)
-    st->options = *options;
-  else
-    test_options (&st->options);
-  st->context = g_main_context_new ();
-  st->loop = g_main_loop_new (st->context, FALSE);
-  eap_test_latch_init (&st->ready);
-  st->thread = g_thread_new ("chat-server", server_thread_main, st);
-  CU_ASSERT_TRUE_FATAL (eap_test_latch_wait (&st->ready, EAP_TEST_TIMEOUT_MS));
-  CU_ASSERT_TRUE_FATAL (st->listening);
-  CU_ASSERT_NOT_EQUAL (st->port, 0);
-  return st;
-}
-
-typedef struct
-{
-  ServerThread    *st;
-  ChatServerStats  stats;
-  EapTestLatch     done;
-} StatsRequest;
-
-static gboolean
-get_stats_cb (gpointer data)
-{
-  StatsRequest *req = data;
-
-  chat_server_get_stats (req->st->server, &req->stats);
-  eap_test_latch_set (&req->done);
-  return G_SOURCE_REMOVE;
-}
-
-static ChatServerStats
-server_stats (ServerThread *st)
-{
-  StatsRequest req = { .st = st };
-
-  eap_test_latch_init (&req.done);
-  g_main_context_invoke (st->context, get_stats_cb, &req);
-  CU_ASSERT_TRUE_FATAL (eap_test_latch_wait (&req.done, EAP_TEST_TIMEOUT_MS));
-  eap_test_latch_clear (&req.done);
-  return req.stats;
-}
-
-static void
-server_stop (ServerThread *st)
-{
-  g_main_loop_quit (st->loop);
-  g_main_context_wakeup (st->context);
-  g_thread_join (st->thread);
-  g_main_loop_unref (st->loop);
-  g_main_context_unref (st->context);
-  eap_test_latch_clear (&st->ready);
-  g_free (st);
-}
+#include "chat-test-server.h"
 
 /* ------------------------------------------------------------------ */
 /* Raw peers: blocking sockets, reads bounded by poll()                 */
@@ -189,18 +83,7 @@ raw_write (Raw        *raw,
            const char *data,
            gsize       length)
 {
-  while (length > 0)
-    {
-      ssize_t n = send (raw->fd, data, length, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      length -= n;
-    }
-  return TRUE;
+  return eap_test_write_all (raw->fd, data, length);
 }
 
 static gboolean
@@ -398,7 +281,7 @@ raw_register (guint16     port,
 static void
 test_registration_numerics (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   g_autoptr(Raw) raw = raw_connect (st->port);
   g_autoptr(Raw) plain = NULL;
   g_autofree char *welcome = NULL;
@@ -428,15 +311,15 @@ test_registration_numerics (void)
   plain = raw_register (st->port, "bob");
   raw_send (plain, "USER x 0 * :x");
   RAW_NEXT (plain, " 462 bob ");
-  CU_ASSERT_EQUAL (server_stats (st).n_registered, 2);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_registered, 2);
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_scripted_session (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   g_autoptr(Raw) alice = raw_register (st->port, "alice");
   g_autoptr(Raw) bob = raw_register (st->port, "bob");
   g_autoptr(Raw) carol = NULL;
@@ -548,13 +431,13 @@ test_scripted_session (void)
   raw_send (bob, "PRIVMSG alice :gone?");
   RAW_NEXT (bob, " 401 bob alice :");
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_errors (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   g_autoptr(Raw) early = raw_connect (st->port);
   g_autoptr(Raw) alice = NULL;
   g_autoptr(Raw) bob = NULL;
@@ -621,13 +504,13 @@ test_errors (void)
   raw_send (early, "USER early 0 * :Early");
   RAW_EXPECT (early, " 001 early ");
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_malformed_and_oversized (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   g_autoptr(Raw) alice = raw_register (st->port, "alice");
   g_autoptr(Raw) big = raw_register (st->port, "big");
   g_autoptr(Raw) nul = raw_register (st->port, "nul");
@@ -673,17 +556,17 @@ test_malformed_and_oversized (void)
   raw_send (later, "PRIVMSG alice :fine");
   RAW_NEXT (alice, ":later!later@127.0.0.1 PRIVMSG alice fine");
 
-  stats = server_stats (st);
+  stats = chat_test_server_stats (st);
   CU_ASSERT_EQUAL (stats.n_dropped, 2);
   CU_ASSERT_EQUAL (stats.n_clients, 2);
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_crlf_injection (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   g_autoptr(Raw) mallory = raw_register (st->port, "mallory");
   g_autoptr(Raw) bob = raw_register (st->port, "bob");
 
@@ -713,7 +596,7 @@ test_crlf_injection (void)
   RAW_NEXT (bob, ":mallory!mallory@127.0.0.1 PRIVMSG #c one");
   RAW_NEXT (bob, ":mallory!mallory@127.0.0.1 PRIVMSG #c two");
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -724,7 +607,7 @@ static void
 test_non_reader_dropped (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   g_autoptr(Raw) talker = NULL;
   g_autoptr(Raw) reader = NULL;
   g_autoptr(Raw) slow = NULL;
@@ -733,10 +616,10 @@ test_non_reader_dropped (void)
   guint sent = 0, next = 0;
   gboolean slow_quit_seen = FALSE;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.max_send_queue = 64 * 1024;
   options.flood_limit = FALSE;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   talker = raw_register (st->port, "talker");
   reader = raw_register (st->port, "reader");
@@ -804,25 +687,25 @@ test_non_reader_dropped (void)
       CU_ASSERT_EQUAL_FATAL (strtoul (text + 13, NULL, 10), next);
       next++;
     }
-  CU_ASSERT_EQUAL (server_stats (st).n_dropped, 1);
-  CU_ASSERT_EQUAL (server_stats (st).n_clients, 2);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_dropped, 1);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_clients, 2);
   CU_ASSERT_TRUE (raw_wait_closed (slow));
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_registration_deadline (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   g_autoptr(Raw) idle = NULL;
   g_autoptr(Raw) half = NULL;
   g_autoptr(Raw) ok = NULL;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.registration_timeout_ms = 500;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   idle = raw_connect (st->port);
   half = raw_connect (st->port);
@@ -837,23 +720,23 @@ test_registration_deadline (void)
   /* The registered one stays; the nick "half" is free again. */
   raw_send (ok, "NICK half");
   RAW_NEXT (ok, ":ok!ok@127.0.0.1 NICK half");
-  CU_ASSERT_EQUAL (server_stats (st).n_dropped, 2);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_dropped, 2);
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_ping_timeout (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   g_autoptr(Raw) mute = NULL;
   g_autoptr(Raw) alive = NULL;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.ping_interval_ms = 150;
   options.ping_timeout_ms = 300;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   mute = raw_register (st->port, "mute");
   alive = raw_register (st->port, "alive");
@@ -872,23 +755,23 @@ test_ping_timeout (void)
   CU_ASSERT_TRUE (raw_wait_closed (mute));
   CU_ASSERT_FALSE (alive->eof);
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_flood (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   g_autoptr(Raw) flooder = NULL;
   g_autoptr(Raw) polite = NULL;
   g_autoptr(GString) burst = g_string_new (NULL);
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.flood_burst = 5;
   options.flood_excess = 5;
   options.flood_rate = 1;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   /* Registration takes 2 lines; 6 more (and the sync below) are within
    * 5 + 5. */
@@ -913,33 +796,33 @@ test_flood (void)
     CU_ASSERT_TRUE (g_strv_length (got) <= 10);
     CU_ASSERT_TRUE (g_strv_length (got) >= 5);
   }
-  CU_ASSERT_EQUAL (server_stats (st).n_dropped, 1);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_dropped, 1);
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 static void
 test_max_clients (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   g_autoptr(Raw) a = NULL;
   g_autoptr(Raw) b = NULL;
   g_autoptr(Raw) c = NULL;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.max_clients = 2;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   a = raw_register (st->port, "a");
   b = raw_register (st->port, "b");
   c = raw_connect (st->port);
   CU_ASSERT_TRUE (raw_wait_closed (c));
-  CU_ASSERT_EQUAL (server_stats (st).n_rejected, 1);
+  CU_ASSERT_EQUAL (chat_test_server_stats (st).n_rejected, 1);
   raw_send (a, "PRIVMSG b :still fine");
   RAW_NEXT (b, ":a!a@127.0.0.1 PRIVMSG b :still fine");
 
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1043,7 +926,7 @@ eap_peer_clear (EapPeer *peer)
 static void
 test_eap_clients (void)
 {
-  ServerThread *st = server_start (NULL);
+  ChatTestServer *st = chat_test_server_start (NULL);
   EapPeer alice = { 0 }, bob = { 0 };
 
   eap_peer_init (&alice, st->port, "alice");
@@ -1066,7 +949,7 @@ test_eap_clients (void)
   eap_peer_clear (&alice);
   eap_peer_clear (&bob);
   eap_test_drain ();
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1092,15 +975,15 @@ static void
 test_fanout_500 (void)
 {
   ChatServerOptions options;
-  ServerThread *st;
+  ChatTestServer *st;
   Raw *clients[FANOUT_CLIENTS];
   gint64 start = g_get_monotonic_time ();
   ChatServerStats stats;
 
   raise_nofile (2 * FANOUT_CLIENTS + 200);
-  test_options (&options);
+  chat_test_server_options (&options);
   options.flood_limit = FALSE;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
 
   /* Connect and register all, pipelined; then join one by one, so that
    * the last JOIN is the last thing everyone sees before the messages. */
@@ -1159,7 +1042,7 @@ test_fanout_500 (void)
       CU_ASSERT_EQUAL (g_strv_length (rest), 0);   /* nothing twice */
     }
 
-  stats = server_stats (st);
+  stats = chat_test_server_stats (st);
   CU_ASSERT_EQUAL (stats.n_clients, FANOUT_CLIENTS);
   CU_ASSERT_EQUAL (stats.n_deliveries, (guint64) FANOUT_MESSAGES * (FANOUT_CLIENTS - 1));
   CU_ASSERT_EQUAL (stats.n_dropped, 0);
@@ -1168,7 +1051,7 @@ test_fanout_500 (void)
 
   for (guint i = 0; i < FANOUT_CLIENTS; i++)
     raw_free (clients[i]);
-  server_stop (st);
+  chat_test_server_stop (st);
 }
 
 /* ------------------------------------------------------------------ */

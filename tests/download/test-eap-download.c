@@ -20,6 +20,7 @@
 
 #include "demo-server.h"
 #include "eap-test.h"
+#include "web-test.h"
 
 #define CHILD_TIMEOUT_MS 30000
 #define DEMO_TIMEOUT_MS  90000
@@ -76,21 +77,6 @@ make_dir (void)
 
   CU_ASSERT_PTR_NOT_NULL_FATAL (dir);
   return dir;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static int
@@ -231,7 +217,7 @@ test_downloads_succeed (void)
   CU_ASSERT_PTR_NOT_NULL (strstr (child->out->str, "5 of 5 downloaded"));
   CU_ASSERT_STRING_EQUAL (child->err->str, "");
 
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 static void
@@ -257,7 +243,7 @@ test_same_name_twice (void)
   CU_ASSERT_EQUAL (status, 0);
   CU_ASSERT_TRUE (file_is_generated (dir, "file.txt", 100));
   CU_ASSERT_TRUE (file_is_generated (dir, "file.txt.1", 200));
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 static void
@@ -288,7 +274,7 @@ test_404_fails_with_reason (void)
   /* The good one is there; nothing at all for the missing one. */
   listing = list_dir (dir);
   CU_ASSERT_STRING_EQUAL (listing, "good.txt 500\n");
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 /* The marker the script below prints once the tmpfs is mounted, and the
@@ -337,7 +323,7 @@ test_full_disk_fails_cleanly (void)
                "test needs unshare(1), user and mount namespaces, and tmpfs\n"
                "stdout:\n%s\nstderr:\n%s\n", status, child->out->str, child->err->str);
       CU_FAIL ("unshare -rm with a tmpfs is unavailable: the full disk was not tested");
-      remove_dir (dir);
+      web_test_remove_dir (dir);
       return;
     }
 
@@ -356,7 +342,7 @@ test_full_disk_fails_cleanly (void)
   if (status != 1 || count_lines (child->err->str) != 1 || g_strcmp0 (left, LEFT_BEHIND) != 0)
     fprintf (stderr, "\n[exit %d]\nstdout:\n%s\nstderr:\n%s\n",
              status, child->out->str, child->err->str);
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 static void
@@ -387,7 +373,7 @@ test_refused_connection_fails (void)
   CU_ASSERT_EQUAL (status, 1);
   CU_ASSERT_PTR_NOT_NULL (strstr (child->err->str, uri));
   CU_ASSERT_STRING_EQUAL (child->out->str, "");           /* --quiet */
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 static void
@@ -470,7 +456,7 @@ interrupt_mid_download (gboolean resume)
 
   kept = read_file (dir, "stall.bin");
   CU_ASSERT_STRING_EQUAL (kept, "precious\n");
-  remove_dir (dir);
+  web_test_remove_dir (dir);
 }
 
 static void

@@ -11,7 +11,7 @@
  */
 
 #include "chat-client.h"
-#include "chat-server.h"
+#include "chat-test-server.h"
 #include "eap-test.h"
 #include "fault-proxy.h"
 
@@ -37,116 +37,14 @@ print_proxy (FaultProxy *proxy)
 }
 
 /* ------------------------------------------------------------------ */
-/* The server in a thread                                               */
+/* The server in a thread (chat-test-server.c): waiting on its stats   */
 /* ------------------------------------------------------------------ */
 
 typedef struct
 {
-  ChatServerOptions options;
-  GThread          *thread;
-  GMainContext     *context;     /* (owned): the server's */
-  GMainLoop        *loop;        /* (owned) */
-  ChatServer       *server;      /* (owned by the thread) */
-  guint16           port;
-  EapTestLatch      ready;
-} ServerThread;
-
-static gpointer
-server_thread_main (gpointer data)
-{
-  ServerThread *st = data;
-  g_autoptr(GError) error = NULL;
-
-  g_main_context_push_thread_default (st->context);
-  st->server = chat_server_new (&st->options);
-  chat_server_listen (st->server, "127.0.0.1", 0, &error);
-  g_assert_no_error (error);
-  st->port = chat_server_get_port (st->server);
-  eap_test_latch_set (&st->ready);
-
-  g_main_loop_run (st->loop);
-
-  g_clear_pointer (&st->server, chat_server_free);
-  for (guint i = 0; i < 1000 && g_main_context_iteration (st->context, FALSE); i++)
-    ;
-  g_main_context_pop_thread_default (st->context);
-  return NULL;
-}
-
-static void
-test_options (ChatServerOptions *options)
-{
-  chat_server_options_init (options);
-  options->quiet = TRUE;
-}
-
-static ServerThread *
-server_start (const ChatServerOptions *options)
-{
-  ServerThread *st = g_new0 (ServerThread, 1);
-
-  st->options = *options;
-  st->context = g_main_context_new ();
-  st->loop = g_main_loop_new (st->context, FALSE);
-  eap_test_latch_init (&st->ready);
-  st->thread = g_thread_new ("chat-server", server_thread_main, st);
-  g_assert (eap_test_latch_wait (&st->ready, EAP_TEST_TIMEOUT_MS));
-  g_assert (st->port != 0);
-  return st;
-}
-
-/* Stops the server: chat_server_free() closes every connection at once,
- * which from the clients' side is a server that died. */
-static void
-server_stop (ServerThread *st)
-{
-  if (st == NULL)
-    return;
-  g_main_loop_quit (st->loop);
-  g_main_context_wakeup (st->context);
-  g_thread_join (st->thread);
-  g_main_loop_unref (st->loop);
-  g_main_context_unref (st->context);
-  eap_test_latch_clear (&st->ready);
-  g_free (st);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServerThread, server_stop)
-
-typedef struct
-{
-  ServerThread    *st;
-  ChatServerStats  stats;
-  EapTestLatch     done;
-} StatsRequest;
-
-static gboolean
-get_stats_cb (gpointer data)
-{
-  StatsRequest *req = data;
-
-  chat_server_get_stats (req->st->server, &req->stats);
-  eap_test_latch_set (&req->done);
-  return G_SOURCE_REMOVE;
-}
-
-static ChatServerStats
-server_stats (ServerThread *st)
-{
-  StatsRequest req = { .st = st };
-
-  eap_test_latch_init (&req.done);
-  g_main_context_invoke (st->context, get_stats_cb, &req);
-  g_assert (eap_test_latch_wait (&req.done, WAIT_MS));
-  eap_test_latch_clear (&req.done);
-  return req.stats;
-}
-
-typedef struct
-{
-  ServerThread *st;
-  guint         n_clients;        /* wanted n_clients */
-  guint64       n_accepted;       /* and at least this many accepted */
+  ChatTestServer *st;
+  guint           n_clients;      /* wanted n_clients */
+  guint64         n_accepted;     /* and at least this many accepted */
   ChatServerStats last;
 } StatsWait;
 
@@ -155,7 +53,7 @@ stats_reached (gpointer data)
 {
   StatsWait *w = data;
 
-  w->last = server_stats (w->st);
+  w->last = chat_test_server_stats (w->st);
   return w->last.n_clients == w->n_clients && w->last.n_accepted >= w->n_accepted;
 }
 
@@ -169,7 +67,7 @@ tick_cb (gpointer data)
  * @n_accepted accepted ones, asking it every 10 ms (its stats live in its
  * thread; the tick wakes the fixture's context to ask again). */
 static gboolean
-wait_stats (ServerThread *st,
+wait_stats (ChatTestServer *st,
             guint         n_clients,
             guint64       n_accepted,
             guint         timeout_ms)
@@ -233,20 +131,7 @@ static gboolean
 raw_write (Raw        *raw,
            const char *data)
 {
-  gsize length = strlen (data);
-
-  while (length > 0)
-    {
-      ssize_t n = send (raw->fd, data, length, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      data += n;
-      length -= n;
-    }
-  return TRUE;
+  return eap_test_write_all (raw->fd, data, strlen (data));
 }
 
 /* The next line without CR LF, or NULL at @deadline or EOF (a reset
@@ -440,7 +325,7 @@ static void
 test_chat_client_cut_reconnect (void)
 {
   ChatServerOptions options;
-  g_autoptr(ServerThread) st = NULL;
+  g_autoptr(ChatTestServer) st = NULL;
   g_autoptr(FaultProxy) proxy = NULL;
   g_autoptr(Session) alice = NULL;
   g_autoptr(Session) bob = NULL;
@@ -448,9 +333,9 @@ test_chat_client_cut_reconnect (void)
   FaultPlan cut_at_once = { FAULT_CUT, FAULT_UP, 0, 0 };
   FaultReport r;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.flood_limit = FALSE;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
   proxy = fault_proxy_new (st->port, eap_test_fixture ()->context);
   bob = session_new (st->port, "bob");
   alice = session_new (fault_proxy_get_port (proxy), "alice");
@@ -498,27 +383,27 @@ static void
 test_chat_server_killed (void)
 {
   ChatServerOptions options;
-  ServerThread *st = NULL;
-  g_autoptr(ServerThread) st2 = NULL;
+  ChatTestServer *st = NULL;
+  g_autoptr(ChatTestServer) st2 = NULL;
   g_autoptr(FaultProxy) proxy = NULL;
   g_autoptr(Session) alice = NULL;
   g_autoptr(Session) bob = NULL;
 
-  test_options (&options);
-  st = server_start (&options);
+  chat_test_server_options (&options);
+  st = chat_test_server_start (&options);
   proxy = fault_proxy_new (st->port, eap_test_fixture ()->context);
   alice = session_new (fault_proxy_get_port (proxy), "alice");
   chat_client_start (alice->client);
   CU_ASSERT_TRUE_FATAL (session_wait (alice, "*** you joined #test"));
 
-  server_stop (st);
+  chat_test_server_stop (st);
   CU_ASSERT_TRUE (session_wait (alice, "connection lost: "));
   CU_ASSERT_TRUE (g_str_has_suffix (session_last (alice), "; reconnecting in 0.05 s"));
   /* Nothing listens behind the proxy now: each try is reset. */
   CU_ASSERT_TRUE (session_wait (alice, "reconnecting in 0.1 s"));
   CU_ASSERT_TRUE (session_wait (alice, "reconnecting in 0.2 s"));
 
-  st2 = server_start (&options);
+  st2 = chat_test_server_start (&options);
   fault_proxy_set_upstream (proxy, st2->port);
   CU_ASSERT_TRUE (session_wait (alice, "reconnected"));
   CU_ASSERT_TRUE (session_wait (alice, "*** you joined #test"));
@@ -538,7 +423,7 @@ static void
 test_chat_slowloris (void)
 {
   ChatServerOptions options;
-  g_autoptr(ServerThread) st = NULL;
+  g_autoptr(ChatTestServer) st = NULL;
   g_autoptr(FaultProxy) proxy = NULL;
   g_autoptr(Raw) slow = NULL;
   g_autoptr(Raw) good = NULL;
@@ -549,10 +434,10 @@ test_chat_slowloris (void)
   gint64 connected_at, dropped_at = 0, worst_rtt = 0, deadline;
   guint n_round_trips = 0;
 
-  test_options (&options);
+  chat_test_server_options (&options);
   options.registration_timeout_ms = 1500;
   options.flood_limit = FALSE;
-  st = server_start (&options);
+  st = chat_test_server_start (&options);
   proxy = fault_proxy_new (st->port, NULL);
   fault_proxy_set_default (proxy, &trickle);
 
@@ -610,7 +495,7 @@ test_chat_slowloris (void)
   CU_ASSERT_TRUE (worst_rtt < fault_bound_us (G_USEC_PER_SEC));
 
   print_proxy (proxy);
-  stats = server_stats (st);
+  stats = chat_test_server_stats (st);
   CU_ASSERT_EQUAL (stats.n_clients, 1);
   CU_ASSERT_EQUAL (stats.n_registered, 1);
   CU_ASSERT_EQUAL (stats.n_dropped, 1);
@@ -622,13 +507,13 @@ static void
 test_chat_server_half_closing_peer (void)
 {
   ChatServerOptions options;
-  g_autoptr(ServerThread) st = NULL;
+  g_autoptr(ChatTestServer) st = NULL;
   g_autoptr(Raw) raw = NULL;
   g_autofree char *welcome = NULL;
   g_autofree char *rest = NULL;
 
-  test_options (&options);
-  st = server_start (&options);
+  chat_test_server_options (&options);
+  st = chat_test_server_start (&options);
   raw = raw_connect (st->port);
   raw_write (raw, "NICK half\r\nUSER half 0 * :half closed\r\nPING :last\r\n");
   shutdown (raw->fd, SHUT_WR);
@@ -670,7 +555,7 @@ rss_kib (void)
  * server holds them all, drops them all, and waits until it has forgotten
  * every one. */
 static void
-burst (ServerThread *st,
+burst (ChatTestServer *st,
        guint64       n_accepted_before)
 {
   g_autofree int *fds = g_new (int, BURST);
@@ -701,7 +586,7 @@ static void
 test_chat_burst_memory (void)
 {
   ChatServerOptions options;
-  g_autoptr(ServerThread) st = NULL;
+  g_autoptr(ChatTestServer) st = NULL;
   struct rlimit rl;
   gint64 rss_start, rss_first, rss_second;
   g_autoptr(Raw) good = NULL;
@@ -724,8 +609,8 @@ test_chat_burst_memory (void)
       return;
     }
 
-  test_options (&options);
-  st = server_start (&options);
+  chat_test_server_options (&options);
+  st = chat_test_server_start (&options);
   malloc_trim (0);
   rss_start = rss_kib ();
   burst (st, 0);
@@ -744,7 +629,7 @@ test_chat_burst_memory (void)
       fprintf (stderr, "\n  RSS after burst %u: %" G_GINT64_FORMAT " KiB", i + 1, rss_kib ());
     }
 
-  stats = server_stats (st);
+  stats = chat_test_server_stats (st);
   CU_ASSERT_EQUAL (stats.n_clients, 0);
   CU_ASSERT_EQUAL (stats.n_registered, 0);
   CU_ASSERT_TRUE (stats.n_accepted >= 2 * BURST);

@@ -77,24 +77,6 @@ typedef struct
   int           read_errno;
 } Peer;
 
-static void
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return;
-      data += n;
-      len -= n;
-    }
-}
-
 static gpointer
 peer_thread (gpointer data)
 {
@@ -108,7 +90,7 @@ peer_thread (gpointer data)
     goto out;
   setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (p->mode != PEER_ECHO && p->to_send != NULL)
-    write_all (fd, g_bytes_get_data (p->to_send, NULL), g_bytes_get_size (p->to_send));
+    eap_test_write_all (fd, g_bytes_get_data (p->to_send, NULL), g_bytes_get_size (p->to_send));
   if (p->mode == PEER_KILL_UNREAD)
     recv (fd, buf, 1, MSG_PEEK);   /* blocks until there is something left unread */
   for (; p->mode != PEER_KILL && p->mode != PEER_KILL_UNREAD;)
@@ -125,7 +107,7 @@ peer_thread (gpointer data)
         }
       g_byte_array_append (p->received, buf, n);
       if (p->mode == PEER_ECHO)
-        write_all (fd, buf, n);
+        eap_test_write_all (fd, buf, n);
     }
   close (fd);
 out:
@@ -139,23 +121,13 @@ peer_new (PeerMode  mode,
           GBytes   *to_send)
 {
   Peer *p = g_new0 (Peer, 1);
-  struct sockaddr_in addr = { .sin_family = AF_INET };
-  socklen_t len = sizeof addr;
-  int one = 1;
 
   p->mode = mode;
   p->to_send = to_send != NULL ? g_bytes_ref (to_send) : NULL;
   p->received = g_byte_array_new ();
   p->wake = g_main_context_ref (eap_test_fixture ()->context);
   eap_test_latch_init (&p->finished);
-  p->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  g_assert (p->listen_fd >= 0);
-  setsockopt (p->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert (bind (p->listen_fd, (struct sockaddr *) &addr, sizeof addr) == 0);
-  g_assert (listen (p->listen_fd, 8) == 0);
-  g_assert (getsockname (p->listen_fd, (struct sockaddr *) &addr, &len) == 0);
-  p->port = ntohs (addr.sin_port);
+  p->listen_fd = eap_test_listen_loopback (&p->port, 8);
   p->thread = g_thread_new ("fault-peer", peer_thread, p);
   return p;
 }
@@ -931,47 +903,47 @@ assert_transport_error (EapCompletedArgs *args,
   CU_ASSERT_PTR_NOT_NULL (strstr (e->message, where));
 }
 
-/* Cut (FIN) in the middle of the body: the download fails, no truncated
- * file. A FIN before Content-Length is not a clean end for HTTP. */
+/* Downloads @path over "old" through a proxy that applies @action toward
+ * the client at byte @at_byte: the download fails with a transport error
+ * (@code of G_IO_ERROR, unless -1), leaves no truncated file and reports
+ * its progress in order. */
 static void
-test_web_cut_mid_body (void)
+web_fault_fails (FaultAction  action,
+                 guint64      at_byte,
+                 const char  *path,
+                 int          code)
 {
   g_autoptr(WebServer) ws = web_server_new ();
   g_autoptr(FaultProxy) proxy = fault_proxy_new (ws->port, eap_test_fixture ()->context);
   g_autoptr(Web) web = web_new ();
-  FaultPlan plan = { FAULT_CUT, FAULT_DOWN, 300000, 0 };
+  FaultPlan plan = { action, FAULT_DOWN, at_byte, 0 };
   EapCompletedArgs *args;
 
   web_test_write_file (web->path, "old", 3);
   fault_proxy_push_plan (proxy, &plan);
-  web_start (web, fault_proxy_get_port (proxy), "/gen/1048576/7");
+  web_start (web, fault_proxy_get_port (proxy), path);
   args = web_wait (web);
   CU_ASSERT_PTR_NOT_NULL_FATAL (args);
   assert_transport_error (args, fault_proxy_get_port (proxy));
-  CU_ASSERT_TRUE (g_error_matches (eap_completed_args_get_error (args), G_IO_ERROR,
-                                   G_IO_ERROR_PARTIAL_INPUT));
+  if (code >= 0)
+    CU_ASSERT_TRUE (g_error_matches (eap_completed_args_get_error (args), G_IO_ERROR, code));
   assert_no_truncated_file (web);
   web_test_check_progress (web->rec, GINT_TO_POINTER (1), FALSE, NULL);
   print_proxy (proxy);
 }
 
+/* Cut (FIN) in the middle of the body: the download fails, no truncated
+ * file. A FIN before Content-Length is not a clean end for HTTP. */
+static void
+test_web_cut_mid_body (void)
+{
+  web_fault_fails (FAULT_CUT, 300000, "/gen/1048576/7", G_IO_ERROR_PARTIAL_INPUT);
+}
+
 static void
 test_web_reset_mid_body (void)
 {
-  g_autoptr(WebServer) ws = web_server_new ();
-  g_autoptr(FaultProxy) proxy = fault_proxy_new (ws->port, eap_test_fixture ()->context);
-  g_autoptr(Web) web = web_new ();
-  FaultPlan plan = { FAULT_RESET, FAULT_DOWN, 300000, 0 };
-  EapCompletedArgs *args;
-
-  web_test_write_file (web->path, "old", 3);
-  fault_proxy_push_plan (proxy, &plan);
-  web_start (web, fault_proxy_get_port (proxy), "/gen/1048576/8");
-  args = web_wait (web);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (args);
-  assert_transport_error (args, fault_proxy_get_port (proxy));
-  assert_no_truncated_file (web);
-  print_proxy (proxy);
+  web_fault_fails (FAULT_RESET, 300000, "/gen/1048576/8", -1);
 }
 
 /* R28: a stalled transfer is cancelled at once (bound: 1 s, generous). */
@@ -1082,20 +1054,7 @@ test_web_server_killed (void)
 static void
 test_web_half_close (void)
 {
-  g_autoptr(WebServer) ws = web_server_new ();
-  g_autoptr(FaultProxy) proxy = fault_proxy_new (ws->port, eap_test_fixture ()->context);
-  g_autoptr(Web) web = web_new ();
-  FaultPlan plan = { FAULT_HALF_CLOSE, FAULT_DOWN, 100000, 0 };
-  EapCompletedArgs *args;
-
-  web_test_write_file (web->path, "old", 3);
-  fault_proxy_push_plan (proxy, &plan);
-  web_start (web, fault_proxy_get_port (proxy), "/gen/1048576/13");
-  args = web_wait (web);
-  CU_ASSERT_PTR_NOT_NULL_FATAL (args);
-  assert_transport_error (args, fault_proxy_get_port (proxy));
-  assert_no_truncated_file (web);
-  print_proxy (proxy);
+  web_fault_fails (FAULT_HALF_CLOSE, 100000, "/gen/1048576/13", -1);
 }
 
 /* ------------------------------------------------------------------ */

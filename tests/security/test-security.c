@@ -43,7 +43,8 @@
 #include <arpa/inet.h>
 
 #include "eap-test.h"
-#include "chat-server.h"
+#include "web-test.h"
+#include "chat-test-server.h"
 #include "irc-message.h"
 
 #ifndef SECURITY_TEST_DATADIR
@@ -109,26 +110,6 @@ reset_peak_rss (void)
   return fclose (f) == 0 && ok;
 }
 
-/* A listening socket on 127.0.0.1, port picked by the kernel. */
-static int
-listen_loopback (guint16 *port)
-{
-  struct sockaddr_in addr = { 0 };
-  socklen_t len = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-
-  g_assert (fd >= 0);
-  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0);
-  g_assert (listen (fd, 64) == 0);
-  g_assert (getsockname (fd, (struct sockaddr *) &addr, &len) == 0);
-  *port = ntohs (addr.sin_port);
-  return fd;
-}
-
 /* accept() bounded by a deadline; -1 when it passed. */
 static int
 accept_with_deadline (int   listen_fd,
@@ -139,45 +120,6 @@ accept_with_deadline (int   listen_fd,
   if (poll (&pfd, 1, timeout_ms) <= 0)
     return -1;
   return accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-static int
-connect_loopback (guint16 port)
-{
-  struct sockaddr_in addr = { 0 };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-  g_assert (fd >= 0);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  addr.sin_port = htons (port);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0)
-    {
-      close (fd);
-      return -1;
-    }
-  return fd;
-}
-
-static gboolean
-write_all_fd (int         fd,
-              const void *data,
-              gsize       length)
-{
-  const char *p = data;
-
-  while (length > 0)
-    {
-      gssize n = send (fd, p, length, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      p += n;
-      length -= n;
-    }
-  return TRUE;
 }
 
 static GTlsDatabase *
@@ -256,7 +198,7 @@ tls_server_new (const char *cert_file)
   TlsServer *s = g_new0 (TlsServer, 1);
 
   s->cert_file = cert_file;
-  s->listen_fd = listen_loopback (&s->port);
+  s->listen_fd = eap_test_listen_loopback (&s->port, 64);
   eap_test_latch_init (&s->finished);
   s->thread = g_thread_new ("tls-server", tls_server_main, s);
   return s;
@@ -268,7 +210,7 @@ tls_server_free (TlsServer *s)
   /* A server still waiting for a connection gets one that closes. */
   if (!eap_test_latch_is_set (&s->finished))
     {
-      int fd = connect_loopback (s->port);
+      int fd = eap_test_connect_loopback (s->port);
 
       if (fd >= 0)
         close (fd);
@@ -794,62 +736,16 @@ test_web_http_to_https_followed (void)
 /* The chat server: no reflected CR, LF or NUL                           */
 /* ------------------------------------------------------------------ */
 
-typedef struct
-{
-  ChatServerOptions options;
-  GThread          *thread;
-  GMainContext     *context;     /* (owned) */
-  GMainLoop        *loop;        /* (owned) */
-  ChatServer       *server;      /* (owned by the thread) */
-  guint16           port;
-  EapTestLatch      ready;
-} ChatThread;
-
-static gpointer
-chat_thread_main (gpointer data)
-{
-  ChatThread *ct = data;
-  g_autoptr(GError) error = NULL;
-
-  g_main_context_push_thread_default (ct->context);
-  ct->server = chat_server_new (&ct->options);
-  g_assert (chat_server_listen (ct->server, "127.0.0.1", 0, &error));
-  ct->port = chat_server_get_port (ct->server);
-  eap_test_latch_set (&ct->ready);
-  g_main_loop_run (ct->loop);
-  g_clear_pointer (&ct->server, chat_server_free);
-  for (guint i = 0; i < 1000 && g_main_context_iteration (ct->context, FALSE); i++)
-    ;
-  g_main_context_pop_thread_default (ct->context);
-  return NULL;
-}
-
-static ChatThread *
+/* The server in a thread of its own (chat-test-server.c), without the
+ * flood limit: the attacker sends many lines. */
+static ChatTestServer *
 chat_thread_start (void)
 {
-  ChatThread *ct = g_new0 (ChatThread, 1);
+  ChatServerOptions options;
 
-  chat_server_options_init (&ct->options);
-  ct->options.quiet = TRUE;
-  ct->options.flood_limit = FALSE;    /* the attacker sends many lines */
-  ct->context = g_main_context_new ();
-  ct->loop = g_main_loop_new (ct->context, FALSE);
-  eap_test_latch_init (&ct->ready);
-  ct->thread = g_thread_new ("chat-server", chat_thread_main, ct);
-  g_assert (eap_test_latch_wait (&ct->ready, EAP_TEST_TIMEOUT_MS));
-  return ct;
-}
-
-static void
-chat_thread_stop (ChatThread *ct)
-{
-  g_main_loop_quit (ct->loop);
-  g_main_context_wakeup (ct->context);
-  g_thread_join (ct->thread);
-  g_main_loop_unref (ct->loop);
-  g_main_context_unref (ct->context);
-  eap_test_latch_clear (&ct->ready);
-  g_free (ct);
+  chat_test_server_options (&options);
+  options.flood_limit = FALSE;
+  return chat_test_server_start (&options);
 }
 
 /* A raw IRC peer: a blocking socket; everything it ever received is kept
@@ -866,7 +762,7 @@ peer_connect (guint16 port)
 {
   Peer *p = g_new0 (Peer, 1);
 
-  p->fd = connect_loopback (port);
+  p->fd = eap_test_connect_loopback (port);
   g_assert (p->fd >= 0);
   p->stream = g_byte_array_new ();
   return p;
@@ -888,7 +784,7 @@ peer_write (Peer       *p,
             const char *data,
             gsize       length)
 {
-  return write_all_fd (p->fd, data, length);
+  return eap_test_write_all (p->fd, data, length);
 }
 
 static gboolean
@@ -1049,7 +945,7 @@ audit_stream (const GByteArray *stream,
 static void
 test_chat_server_never_reflects_injection (void)
 {
-  ChatThread *ct = chat_thread_start ();
+  ChatTestServer *ct = chat_thread_start ();
   g_autoptr(Peer) victim = peer_register (ct->port, "victim", "#sec");
   g_autoptr(Peer) mallory = peer_register (ct->port, "mallory", "#sec");
   g_autofree char *long_text = g_strnfill (490, 'L');
@@ -1193,7 +1089,7 @@ test_chat_server_never_reflects_injection (void)
    * name its own LF-split "commands". */
   audit_stream (mallory->stream, "eap.local", FALSE);
 
-  chat_thread_stop (ct);
+  chat_test_server_stop (ct);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1222,10 +1118,10 @@ flooder_main (gpointer data)
 
   memset (chunk, 'A', 64 * 1024);
   if (fd >= 0 && f->head != NULL)
-    write_all_fd (fd, f->head, strlen (f->head));
+    eap_test_write_all (fd, f->head, strlen (f->head));
   if (fd >= 0)
     {
-      while (f->written < f->limit && write_all_fd (fd, chunk, 64 * 1024))
+      while (f->written < f->limit && eap_test_write_all (fd, chunk, 64 * 1024))
         f->written += 64 * 1024;
       close (fd);
     }
@@ -1249,7 +1145,7 @@ test_tcp_endless_line_cut (void)
   gint64 rss_before, rss_after;
   gboolean peak_ok;
 
-  f.listen_fd = listen_loopback (&f.port);
+  f.listen_fd = eap_test_listen_loopback (&f.port, 64);
   eap_test_latch_init (&f.finished);
   f.thread = g_thread_new ("flooder", flooder_main, &f);
 
@@ -1297,7 +1193,7 @@ test_web_endless_header (void)
   gint64 rss_before, peak;
   gboolean peak_ok;
 
-  f.listen_fd = listen_loopback (&f.port);
+  f.listen_fd = eap_test_listen_loopback (&f.port, 64);
   eap_test_latch_init (&f.finished);
   f.thread = g_thread_new ("flooder", flooder_main, &f);
   uri = g_strdup_printf ("http://127.0.0.1:%u/endless-header", f.port);
@@ -1358,7 +1254,7 @@ test_tcp_default_send_queue_bounded (void)
 
   CU_ASSERT_EQUAL (max, EAP_TCP_CLIENT_DEFAULT_MAX_SEND_QUEUE);
   CU_ASSERT_TRUE (max > 0 && max <= 64 * MiB);
-  s.listen_fd = listen_loopback (&s.port);
+  s.listen_fd = eap_test_listen_loopback (&s.port, 64);
   eap_test_latch_init (&s.release);
   s.thread = g_thread_new ("sink", sink_main, &s);
 
@@ -1408,7 +1304,7 @@ raw_http_main (gpointer data)
 
       /* Read the request head (it fits one read on loopback). */
       if (recv (fd, buf, sizeof buf, 0) > 0)
-        write_all_fd (fd, p, n);
+        eap_test_write_all (fd, p, n);
     }
   eap_test_latch_set (&r->sent);
   eap_test_latch_wait (&r->release, 60000);
@@ -1423,7 +1319,7 @@ raw_http_new (GBytes *response)
   RawHttp *r = g_new0 (RawHttp, 1);
 
   r->response = response;
-  r->listen_fd = listen_loopback (&r->port);
+  r->listen_fd = eap_test_listen_loopback (&r->port, 64);
   eap_test_latch_init (&r->sent);
   eap_test_latch_init (&r->release);
   r->thread = g_thread_new ("raw-http", raw_http_main, r);
@@ -1572,7 +1468,7 @@ subprocess_done_cb (GObject      *source,
 static void
 test_chat_client_input_line_capped (void)
 {
-  ChatThread *ct = chat_thread_start ();
+  ChatTestServer *ct = chat_thread_start ();
   g_autoptr(Peer) bob = peer_register (ct->port, "bob", "#eap");
   g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", ct->port);
   const char *argv[] = { EAP_CHAT_CLIENT_PATH, address, "--nick", "piper", "--channel", "#eap",
@@ -1626,7 +1522,7 @@ test_chat_client_input_line_capped (void)
   }
   CU_ASSERT_PTR_NOT_NULL (strstr (err_text, "was dropped"));
   audit_stream (bob->stream, "eap.local", TRUE);
-  chat_thread_stop (ct);
+  chat_test_server_stop (ct);
 }
 
 /* Runs eap-download with @args in a fresh folder; returns the exit status
@@ -1677,21 +1573,6 @@ count_dir (const char *dir)
   return n;
 }
 
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_remove (path);
-    }
-  g_rmdir (dir);
-}
-
 /* Issue 6 item 5 (eap-download's argument and URL handling): absurd
  * arguments are a usage error (2) or a failed download (1), never a crash
  * or a critical (the child inherits G_DEBUG=fatal-criticals), and nothing
@@ -1740,7 +1621,7 @@ test_eap_download_absurd_arguments (void)
                  args[0], args[1] != NULL ? args[1] : "", status, cases[i].status, err);
       CU_ASSERT_EQUAL (status, cases[i].status);
       CU_ASSERT_EQUAL (count_dir (dir), 0);
-      remove_dir (dir);
+      web_test_remove_dir (dir);
     }
 }
 
@@ -1774,7 +1655,7 @@ any_path_main (gpointer data)
         break;
       if (recv (fd, buf, sizeof buf, 0) > 0 && !g_atomic_int_get (&a->stop))
         {
-          write_all_fd (fd, answer, sizeof answer - 1);
+          eap_test_write_all (fd, answer, sizeof answer - 1);
           g_atomic_int_inc (&a->n_served);
         }
       shutdown (fd, SHUT_WR);
@@ -1812,7 +1693,7 @@ test_eap_download_hostile_names (void)
   g_autofree char *long_name = g_strnfill (300, 'n');
   int status;
 
-  a->listen_fd = listen_loopback (&a->port);
+  a->listen_fd = eap_test_listen_loopback (&a->port, 64);
   a->thread = g_thread_new ("any-path", any_path_main, a);
   base = g_strdup_printf ("http://127.0.0.1:%u", a->port);
   g_ptr_array_add (args, g_strdup ("-j"));
@@ -1850,9 +1731,9 @@ test_eap_download_hostile_names (void)
     CU_ASSERT_FALSE (g_file_test (e1, G_FILE_TEST_EXISTS));
     CU_ASSERT_FALSE (g_file_test (e2, G_FILE_TEST_EXISTS));
   }
-  remove_dir (dir);
+  web_test_remove_dir (dir);
   g_atomic_int_set (&a->stop, 1);
-  close (connect_loopback (a->port));
+  close (eap_test_connect_loopback (a->port));
   g_thread_join (a->thread);
   close (a->listen_fd);
 }

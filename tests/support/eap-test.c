@@ -4,9 +4,13 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 
@@ -1212,4 +1216,67 @@ eap_test_stop_process (GSubprocess *process,
       g_subprocess_force_exit (process);
       g_subprocess_wait (process, NULL, NULL);
     }
+}
+
+gboolean
+eap_test_write_all (int         fd,
+                    const void *data,
+                    gsize       length)
+{
+  const char *p = data;
+
+  while (length > 0)
+    {
+      gssize n = send (fd, p, length, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      p += n;
+      length -= n;
+    }
+  return TRUE;
+}
+
+int
+eap_test_listen_loopback (guint16 *port,
+                          int      backlog)
+{
+  struct sockaddr_in addr = { 0 };
+  socklen_t len = sizeof addr;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+
+  g_assert (fd >= 0);
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0);
+  g_assert (listen (fd, backlog) == 0);
+  g_assert (getsockname (fd, (struct sockaddr *) &addr, &len) == 0);
+  *port = ntohs (addr.sin_port);
+  return fd;
+}
+
+int
+eap_test_connect_loopback (guint16 port)
+{
+  struct sockaddr_in addr = { 0 };
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons (port);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      errno = saved;
+      return -1;
+    }
+  return fd;
 }

@@ -329,6 +329,18 @@ gboolean        eap_test_wait_port          (GSubprocess *process,
 void            eap_test_stop_process       (GSubprocess *process,
                                              guint        timeout_ms);
 
+/* A blocking listening socket on 127.0.0.1 with SO_REUSEADDR, on a port
+ * the kernel picks (stored in @port); aborts the test if that fails. */
+int             eap_test_listen_loopback    (guint16     *port,
+                                             int          backlog);
+/* A blocking socket connected to 127.0.0.1:@port, or -1 with errno set. */
+int             eap_test_connect_loopback   (guint16      port);
+/* Sends all of @data on the blocking socket @fd (no SIGPIPE, EINTR
+ * retried); FALSE once send() fails or sends nothing. */
+gboolean        eap_test_write_all          (int          fd,
+                                             const void  *data,
+                                             gsize        length);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EapTestChild, eap_test_child_unref)
 
 G_END_DECLS

@@ -62,23 +62,6 @@ typedef struct
 } Server;
 
 static void
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return;
-      data += n;
-      len -= n;
-    }
-}
-
-static void
 serve_tls (Server *s,
            int     fd)
 {
@@ -122,7 +105,7 @@ flood_writer (gpointer data)
 {
   Server *s = data;
 
-  write_all (s->fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
+  eap_test_write_all (s->fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
   shutdown (s->fd, SHUT_WR);
   return NULL;
 }
@@ -159,13 +142,13 @@ server_thread (gpointer data)
               break;
             }
           s->n_received += n;
-          write_all (fd, buf, n);
+          eap_test_write_all (fd, buf, n);
         }
       close (fd);
       break;
 
     case SERVER_SEND_SHUTDOWN:
-      write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
+      eap_test_write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
       shutdown (fd, SHUT_WR);
       for (;;)
         {
@@ -185,7 +168,7 @@ server_thread (gpointer data)
         struct linger lg = { 1, 0 };
 
         if (s->to_send != NULL)
-          write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
+          eap_test_write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
         eap_test_latch_wait (&s->release, 20000);
         setsockopt (fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         close (fd);
@@ -209,7 +192,7 @@ server_thread (gpointer data)
 
     case SERVER_NO_READ:
       if (s->to_send != NULL)
-        write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
+        eap_test_write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
       eap_test_latch_wait (&s->release, 20000);
       close (fd);
       break;
@@ -254,9 +237,6 @@ server_new (ServerMode  mode,
             GBytes     *to_send)
 {
   Server *s = g_new0 (Server, 1);
-  struct sockaddr_in addr = { 0 };
-  socklen_t len = sizeof addr;
-  int one = 1;
 
   s->mode = mode;
   s->to_send = to_send != NULL ? g_bytes_ref (to_send) : NULL;
@@ -264,15 +244,7 @@ server_new (ServerMode  mode,
   eap_test_latch_init (&s->release);
   eap_test_latch_init (&s->finished);
 
-  s->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  g_assert (s->listen_fd >= 0);
-  setsockopt (s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert (bind (s->listen_fd, (struct sockaddr *) &addr, sizeof addr) == 0);
-  g_assert (listen (s->listen_fd, 8) == 0);
-  g_assert (getsockname (s->listen_fd, (struct sockaddr *) &addr, &len) == 0);
-  s->port = ntohs (addr.sin_port);
+  s->listen_fd = eap_test_listen_loopback (&s->port, 8);
   s->thread = g_thread_new ("tcp-test-server", server_thread, s);
 
   return s;
@@ -733,7 +705,7 @@ test_half_close_replies_delivered (void)
   w = watch_new (client);
   g_signal_connect (client, "received", G_CALLBACK (echo_back), NULL);
 
-  write_all (sv[1], (const guint8 *) "ping", 4);
+  eap_test_write_all (sv[1], (const guint8 *) "ping", 4);
   shutdown (sv[1], SHUT_WR);
   /* Nothing before start. */
   eap_test_drain ();

@@ -32,30 +32,6 @@ guint _eap_tcp_listener_get_n_blocking (EapTcpListener *self);
 /* Blocking peers                                                      */
 /* ------------------------------------------------------------------ */
 
-/* A blocking socket connected to 127.0.0.1:@port, or -1. */
-static int
-peer_connect (guint16 port)
-{
-  struct sockaddr_in sin = { 0 };
-  int fd;
-
-  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -1;
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons (port);
-  sin.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  if (connect (fd, (struct sockaddr *) &sin, sizeof sin) < 0)
-    {
-      int saved = errno;
-
-      close (fd);
-      errno = saved;
-      return -1;
-    }
-  return fd;
-}
-
 static guint16
 peer_local_port (int fd)
 {
@@ -65,27 +41,6 @@ peer_local_port (int fd)
   if (getsockname (fd, (struct sockaddr *) &sin, &len) < 0)
     return 0;
   return ntohs (sin.sin_port);
-}
-
-static gboolean
-write_all (int         fd,
-           const void *data,
-           gsize       size)
-{
-  const char *p = data;
-
-  while (size > 0)
-    {
-      ssize_t n = send (fd, p, size, MSG_NOSIGNAL);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return FALSE;
-      p += n;
-      size -= n;
-    }
-  return TRUE;
 }
 
 /* Reads until EOF or an error; a timeout on the socket bounds each read.
@@ -364,7 +319,7 @@ test_listen_port_zero (void)
   CU_ASSERT_EQUAL (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)), port);
 
   /* The port is really the one listening. */
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (fd >= 0);
   CU_ASSERT_TRUE (wait_accepted (server, 1));
   close (fd);
@@ -387,7 +342,7 @@ test_listen_any_dual_stack (void)
   port = eap_tcp_listener_get_port (server->listener);
   CU_ASSERT_NOT_EQUAL (port, 0);
 
-  fd = peer_connect (port);                       /* over IPv4 */
+  fd = eap_test_connect_loopback (port);             /* over IPv4 */
   CU_ASSERT_TRUE (fd >= 0);
   CU_ASSERT_TRUE (wait_accepted (server, 1));
   c6 = g_socket_client_connect_to_host (gclient, "::1", port, NULL, &error);
@@ -455,7 +410,7 @@ test_client_accepted (void)
   int fd;
 
   port = server_listen (server);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   CU_ASSERT_FATAL (wait_accepted (server, 1));
 
@@ -472,7 +427,7 @@ test_client_accepted (void)
   CU_ASSERT_TRUE (server->n_notify_n_clients >= 1);
 
   /* The peer's bytes arrive as received on the accepted client. */
-  CU_ASSERT_TRUE (write_all (fd, "hello", 5));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "hello", 5));
   close (fd);
   CU_ASSERT_TRUE (wait_disconnected (server, 1));
   CU_ASSERT_STRING_EQUAL (server->received->str, "hello");
@@ -511,7 +466,7 @@ peer_thread (gpointer data)
 {
   Peer *peer = data;
 
-  peer->fd = peer_connect (peer->port);
+  peer->fd = eap_test_connect_loopback (peer->port);
   if (peer->fd < 0)
     peer->failure = g_strdup_printf ("connect: %s", g_strerror (errno));
   else
@@ -584,7 +539,7 @@ peer_lines (Peer *peer)
 {
   static const char out[] = "hello\r\nworld\nlast line\r\n";
 
-  if (!write_all (peer->fd, out, strlen (out)))
+  if (!eap_test_write_all (peer->fd, out, strlen (out)))
     {
       peer->failure = g_strdup_printf ("send: %s", g_strerror (errno));
       return;
@@ -636,7 +591,7 @@ random_writer (gpointer data)
       for (guint i = 0; i < G_N_ELEMENTS (buf); i++)
         buf[i] = g_rand_int (rand);
       g_checksum_update (sum, (guchar *) buf, n);
-      if (!write_all (peer->fd, buf, n))
+      if (!eap_test_write_all (peer->fd, buf, n))
         return g_strdup_printf ("send: %s", g_strerror (errno));
       left -= n;
     }
@@ -709,7 +664,7 @@ peer_half_close (Peer *peer)
 
   for (gsize i = 0; i < peer->size; i++)
     out[i] = 'a' + i % 26;
-  if (!write_all (peer->fd, out, peer->size))
+  if (!eap_test_write_all (peer->fd, out, peer->size))
     {
       peer->failure = g_strdup_printf ("send: %s", g_strerror (errno));
       return;
@@ -752,10 +707,10 @@ test_peer_reset (void)
   struct linger linger = { .l_onoff = 1, .l_linger = 0 };
   int fd;
 
-  fd = peer_connect (server_listen (server));
+  fd = eap_test_connect_loopback (server_listen (server));
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   CU_ASSERT_FATAL (wait_accepted (server, 1));
-  CU_ASSERT_TRUE (write_all (fd, "mid-stream", 10));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "mid-stream", 10));
 
   /* SO_LINGER 0: close sends a RST, not a FIN. */
   setsockopt (fd, SOL_SOCKET, SO_LINGER, &linger, sizeof linger);
@@ -797,11 +752,11 @@ test_max_clients (void)
   CU_ASSERT_EQUAL (eap_tcp_listener_get_max_clients (server->listener), 1);
   port = server_listen (server);
 
-  fd1 = peer_connect (port);
+  fd1 = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd1 >= 0);
   CU_ASSERT_FATAL (wait_accepted (server, 1));
 
-  fd2 = peer_connect (port);
+  fd2 = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd2 >= 0);
   CU_ASSERT_TRUE (eap_test_wait_until (n_rejected_at_least_one, server->listener,
                                        EAP_TEST_TIMEOUT_MS));
@@ -819,7 +774,7 @@ test_max_clients (void)
   close (fd1);
   CU_ASSERT_TRUE (wait_disconnected (server, 1));
   CU_ASSERT_EQUAL (eap_tcp_listener_get_n_clients (server->listener), 0);
-  fd3 = peer_connect (port);
+  fd3 = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (wait_accepted (server, 2));
   CU_ASSERT_EQUAL (eap_tcp_listener_get_n_rejected (server->listener), 1);
   close (fd3);
@@ -848,10 +803,10 @@ test_accept_async (void)   /* R2 R3 R22 */
   CU_ASSERT_TRUE (eap_component_get_is_busy (EAP_COMPONENT (server->listener)));
   CU_ASSERT_EQUAL (rec->n_completed, 0);
 
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   /* Sent before the handoff: it must not be lost. */
-  CU_ASSERT_TRUE (write_all (fd, "early\n", 6));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "early\n", 6));
   CU_ASSERT_FATAL (eap_test_recorder_wait_completed (rec, 1, EAP_TEST_TIMEOUT_MS));
 
   args = eap_test_recorder_get_completed (rec, 0);
@@ -904,7 +859,7 @@ test_accept_async_cancel (void)   /* R4 R22 R26 */
 
   /* The listener still listens; the next peer goes to client-accepted. */
   CU_ASSERT_TRUE (eap_tcp_listener_is_listening (server->listener));
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (wait_accepted (server, 1));
   CU_ASSERT_EQUAL (rec->n_completed, 1);
   close (fd);
@@ -927,9 +882,9 @@ test_accept_async_oldest_first (void)
   port = server_listen (server);
   CU_ASSERT_TRUE (eap_tcp_listener_accept_async (server->listener, GSIZE_TO_POINTER (1), &error));
   CU_ASSERT_TRUE (eap_tcp_listener_accept_async (server->listener, GSIZE_TO_POINTER (2), &error));
-  fd1 = peer_connect (port);
+  fd1 = eap_test_connect_loopback (port);
   CU_ASSERT_FATAL (eap_test_recorder_wait_completed (rec, 1, EAP_TEST_TIMEOUT_MS));
-  fd2 = peer_connect (port);
+  fd2 = eap_test_connect_loopback (port);
   CU_ASSERT_FATAL (eap_test_recorder_wait_completed (rec, 2, EAP_TEST_TIMEOUT_MS));
 
   CU_ASSERT_EQUAL (eap_completed_args_get_user_state (eap_test_recorder_get_completed (rec, 0)),
@@ -1038,9 +993,9 @@ test_accept_async_from_another_thread (void)   /* R38 */
   thread = g_thread_new ("remote-accept", remote_accept_thread, &ra);
   CU_ASSERT_TRUE (eap_test_latch_wait (&ra.started, EAP_TEST_TIMEOUT_MS));
 
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
-  CU_ASSERT_TRUE (write_all (fd, "across\n", 7));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "across\n", 7));
   CU_ASSERT_TRUE (eap_test_wait_until ((EapTestCondition) eap_test_latch_is_set, &ra.done,
                                        EAP_TEST_TIMEOUT_MS));
   g_thread_join (thread);
@@ -1079,7 +1034,7 @@ test_stop_keeps_clients (void)
   int fd, fd2;
 
   port = server_listen (server);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   CU_ASSERT_FATAL (wait_accepted (server, 1));
   CU_ASSERT_TRUE (eap_tcp_listener_accept_async (server->listener, NULL, &error));
@@ -1097,7 +1052,7 @@ test_stop_keeps_clients (void)
                                    G_IO_ERROR, G_IO_ERROR_CLOSED));
 
   /* New peers are refused by the system... */
-  fd2 = peer_connect (port);
+  fd2 = eap_test_connect_loopback (port);
   CU_ASSERT_EQUAL (fd2, -1);
   CU_ASSERT_EQUAL (errno, ECONNREFUSED);
   if (fd2 >= 0)
@@ -1105,7 +1060,7 @@ test_stop_keeps_clients (void)
 
   /* ...and the accepted client is still up both ways. */
   CU_ASSERT_TRUE (eap_tcp_client_is_connected (g_ptr_array_index (server->clients, 0)));
-  CU_ASSERT_TRUE (write_all (fd, "still here\n", 11));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "still here\n", 11));
   close (fd);
   CU_ASSERT_TRUE (wait_disconnected (server, 1));
   CU_ASSERT_STRING_EQUAL (server->received->str, "still here\n");
@@ -1148,7 +1103,7 @@ test_stop_and_listen_from_handler (void)   /* R51 */
   port = port_in_handler = server_listen (server);
   id = g_signal_connect (server->listener, "client-accepted",
                          G_CALLBACK (stop_and_relisten_cb), &port_in_handler);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   CU_ASSERT_TRUE (wait_accepted (server, 1));
   g_signal_handler_disconnect (server->listener, id);
@@ -1157,7 +1112,7 @@ test_stop_and_listen_from_handler (void)   /* R51 */
   CU_ASSERT_EQUAL (eap_tcp_listener_get_port (server->listener), port);
 
   /* The new socket accepts. */
-  fd2 = peer_connect (port);
+  fd2 = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (wait_accepted (server, 2));
   close (fd);
   if (fd2 >= 0)
@@ -1201,7 +1156,7 @@ test_close_with_accept_pending (void)   /* R15 R49 R50 */
   CU_ASSERT_FALSE (eap_tcp_listener_listen (server->listener, "127.0.0.1", port, &error));
   CU_ASSERT_TRUE (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED));
   g_clear_error (&error);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_EQUAL (fd, -1);
   if (fd >= 0)
     close (fd);
@@ -1224,7 +1179,7 @@ test_close_without_operation (void)
   port = server_listen (server);
   eap_component_close (EAP_COMPONENT (server->listener));
   CU_ASSERT_TRUE (eap_test_wait_until (not_listening, server->listener, EAP_TEST_TIMEOUT_MS));
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (fd < 0);
   CU_ASSERT_EQUAL (server->n_accepted, 0);
   if (fd >= 0)
@@ -1245,7 +1200,7 @@ test_dispose_while_listening (void)
   port = eap_tcp_listener_get_port (listener);
   g_clear_object (&listener);
   eap_test_drain ();
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_EQUAL (fd, -1);
   if (fd >= 0)
     close (fd);
@@ -1345,9 +1300,9 @@ test_blocking_accept_from_thread (void)   /* R8 R60 */
   eap_test_latch_init (&a.started);
   a.listener = server->listener;
   port = server_listen (server);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE_FATAL (fd >= 0);
-  CU_ASSERT_TRUE (write_all (fd, "to the thread\n", 14));
+  CU_ASSERT_TRUE (eap_test_write_all (fd, "to the thread\n", 14));
   thread = g_thread_new ("acceptor", acceptor_thread, &a);
   CU_ASSERT_TRUE (eap_test_latch_wait (&a.done, EAP_TEST_TIMEOUT_MS));
   CU_ASSERT_PTR_NULL (a.error);
@@ -1375,9 +1330,9 @@ test_blocking_accept_from_thread (void)   /* R8 R60 */
         g_thread_yield ();
       CU_ASSERT_EQUAL (_eap_tcp_listener_get_n_blocking (server->listener), 1);
 
-      fd = peer_connect (port);
+      fd = eap_test_connect_loopback (port);
       CU_ASSERT_TRUE_FATAL (fd >= 0);
-      CU_ASSERT_TRUE (write_all (fd, "handed over\n", 12));
+      CU_ASSERT_TRUE (eap_test_write_all (fd, "handed over\n", 12));
       CU_ASSERT_TRUE (eap_test_wait_until ((EapTestCondition) eap_test_latch_is_set, &b.done,
                                            EAP_TEST_TIMEOUT_MS));
       CU_ASSERT_PTR_NULL (b.error);
@@ -1402,7 +1357,7 @@ test_blocking_accept_in_listening_thread (void)
   int fd;
 
   /* A plain blocking server: nobody iterates the listener's context. */
-  fd = peer_connect (server_listen (server));
+  fd = eap_test_connect_loopback (server_listen (server));
   CU_ASSERT_TRUE_FATAL (fd >= 0);
   client = eap_tcp_listener_accept (server->listener, NULL, &error);
   CU_ASSERT_PTR_NULL (error);
@@ -1486,7 +1441,7 @@ many_thread (gpointer data)
 
   for (guint i = 0; i < N_MANY; i++)
     {
-      m->fds[i] = peer_connect (m->port);
+      m->fds[i] = eap_test_connect_loopback (m->port);
       if (m->fds[i] < 0)
         {
           m->connect_errno = errno;
@@ -1627,7 +1582,7 @@ test_emfile_pauses_and_logs_once (void)
 
   n_warnings = eap_test_get_n_seen (FALSE);
   eap_test_expect_begin (FALSE);
-  fd = peer_connect (port);
+  fd = eap_test_connect_loopback (port);
   CU_ASSERT_TRUE (fd >= 0);
   CU_ASSERT_TRUE (eap_test_wait_until (warned, GUINT_TO_POINTER (n_warnings + 1),
                                        EAP_TEST_TIMEOUT_MS));
