@@ -110,6 +110,31 @@ flood_writer (gpointer data)
   return NULL;
 }
 
+/* Reads until the client's EOF (or an error), counting the bytes, adding
+ * them to the checksum if there is one, and sending them back if @echo. */
+static void
+read_until_eof (Server  *s,
+                int      fd,
+                guint8  *buf,
+                gboolean echo)
+{
+  for (;;)
+    {
+      ssize_t n = recv (fd, buf, 256 * 1024, 0);
+
+      if (n <= 0)
+        {
+          s->saw_eof = n == 0;
+          return;
+        }
+      s->n_received += n;
+      if (s->checksum != NULL)
+        g_checksum_update (s->checksum, buf, n);
+      if (echo)
+        eap_test_write_all (fd, buf, n);
+    }
+}
+
 static gpointer
 server_thread (gpointer data)
 {
@@ -133,33 +158,14 @@ server_thread (gpointer data)
   switch (s->mode)
     {
     case SERVER_ECHO:
-      for (;;)
-        {
-          ssize_t n = recv (fd, buf, 256 * 1024, 0);
-          if (n <= 0)
-            {
-              s->saw_eof = n == 0;
-              break;
-            }
-          s->n_received += n;
-          eap_test_write_all (fd, buf, n);
-        }
+      read_until_eof (s, fd, buf, TRUE);
       close (fd);
       break;
 
     case SERVER_SEND_SHUTDOWN:
       eap_test_write_all (fd, g_bytes_get_data (s->to_send, NULL), g_bytes_get_size (s->to_send));
       shutdown (fd, SHUT_WR);
-      for (;;)
-        {
-          ssize_t n = recv (fd, buf, 256 * 1024, 0);
-          if (n <= 0)
-            {
-              s->saw_eof = n == 0;
-              break;
-            }
-          s->n_received += n;
-        }
+      read_until_eof (s, fd, buf, FALSE);
       close (fd);
       break;
 
@@ -177,16 +183,7 @@ server_thread (gpointer data)
 
     case SERVER_SILENT:
     case SERVER_COUNT:
-      for (;;)
-        {
-          ssize_t n = recv (fd, buf, 256 * 1024, 0);
-          if (n <= 0)
-            {
-              s->saw_eof = n == 0;
-              break;
-            }
-          s->n_received += n;
-        }
+      read_until_eof (s, fd, buf, FALSE);
       close (fd);
       break;
 
@@ -209,17 +206,7 @@ server_thread (gpointer data)
         s->checksum = g_checksum_new (G_CHECKSUM_SHA256);
         writer = g_thread_new ("tcp-test-flood", flood_writer, s);
         eap_test_latch_wait (&s->release, 20000);
-        for (;;)
-          {
-            ssize_t n = recv (fd, buf, 256 * 1024, 0);
-            if (n <= 0)
-              {
-                s->saw_eof = n == 0;
-                break;
-              }
-            s->n_received += n;
-            g_checksum_update (s->checksum, buf, n);
-          }
+        read_until_eof (s, fd, buf, FALSE);
         g_thread_join (writer);
         close (fd);
       }
