@@ -207,6 +207,16 @@ raw_expect (Raw        *raw,
   } G_STMT_END
 
 /* The next line must contain @needle. */
+/* A round trip (raw_sync) that must bring back nothing else: the server
+ * sent @raw no line it should not have. */
+#define RAW_NOTHING_MORE(raw)                                            \
+  G_STMT_START {                                                         \
+    g_auto(GStrv) _extra = raw_sync (raw);                               \
+    CU_ASSERT_EQUAL (g_strv_length (_extra), 0);                         \
+    for (guint _i = 0; _extra[_i] != NULL; _i++)                         \
+      g_printerr ("  unexpected line: %s\n", _extra[_i]);               \
+  } G_STMT_END
+
 #define RAW_NEXT(raw, needle)                                            \
   G_STMT_START {                                                         \
     g_autofree char *_line = raw_read_line (raw);                        \
@@ -291,11 +301,7 @@ test_registration_numerics (void)
   raw_send (raw, "NICK alice");
   raw_send (raw, "USER alice 0 * :Alice Liddell");
   RAW_NEXT (raw, ":eap.local CAP * LS :");
-  {
-    g_auto(GStrv) nothing = raw_sync (raw);
-
-    CU_ASSERT_EQUAL (g_strv_length (nothing), 0);   /* no 001 before CAP END */
-  }
+  RAW_NOTHING_MORE (raw);   /* no 001 before CAP END */
   raw_send (raw, "CAP END");
   welcome = raw_read_line (raw);
   CU_ASSERT_PTR_NOT_NULL_FATAL (welcome);
@@ -345,11 +351,7 @@ test_scripted_session (void)
   /* PRIVMSG to the channel: the other member gets it, the sender not. */
   raw_send (alice, "PRIVMSG #test :hello, bob");
   RAW_NEXT (bob, ":alice!alice@127.0.0.1 PRIVMSG #Test :hello, bob");
-  {
-    g_auto(GStrv) extra = raw_sync (alice);
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);
-  }
+  RAW_NOTHING_MORE (alice);
 
   /* To a nick, any case; NOTICE too. */
   raw_send (bob, "PRIVMSG ALICE :psst");
@@ -423,11 +425,7 @@ test_scripted_session (void)
   RAW_NEXT (alice, "ERROR :Closing link");
   CU_ASSERT_TRUE (raw_wait_closed (alice));
   RAW_NEXT (bob, ":alice!alice@127.0.0.1 QUIT :Quit: off to tea");
-  {
-    g_auto(GStrv) extra = raw_sync (carol);   /* carol left #Test: not told */
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);
-  }
+  RAW_NOTHING_MORE (carol);   /* carol left #Test: not told */
   raw_send (bob, "PRIVMSG alice :gone?");
   RAW_NEXT (bob, " 401 bob alice :");
 
@@ -493,11 +491,7 @@ test_errors (void)
 
   /* NOTICE never answers with an error. */
   raw_send (alice, "NOTICE nobody :hi");
-  {
-    g_auto(GStrv) extra = raw_sync (alice);
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);
-  }
+  RAW_NOTHING_MORE (alice);
 
   /* The early one still registers once it gets it right. */
   raw_send (early, "NICK early");
@@ -521,11 +515,7 @@ test_malformed_and_oversized (void)
 
   /* Empty lines, a bare prefix, junk commands: ignored. */
   CU_ASSERT_TRUE (raw_write_str (alice, "\r\n\n   \r\n:only.prefix\r\n12 x\r\n"));
-  {
-    g_auto(GStrv) extra = raw_sync (alice);
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);
-  }
+  RAW_NOTHING_MORE (alice);
 
   /* 511 bytes: within the framer's tolerance, answered with 417. */
   l511 = g_strdup_printf ("PRIVMSG alice :%s", "");
@@ -547,11 +537,7 @@ test_malformed_and_oversized (void)
   CU_ASSERT_TRUE (raw_write (nul, "PRIVMSG alice :a\0b\r\n", 20));
   CU_ASSERT_TRUE (raw_wait_closed (nul));
 
-  {
-    g_auto(GStrv) extra = raw_sync (alice);
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);   /* none of that reached alice */
-  }
+  RAW_NOTHING_MORE (alice);   /* none of that reached alice */
   later = raw_register (st->port, "later");
   raw_send (later, "PRIVMSG alice :fine");
   RAW_NEXT (alice, ":later!later@127.0.0.1 PRIVMSG alice fine");
@@ -584,12 +570,8 @@ test_crlf_injection (void)
   CU_ASSERT_TRUE (raw_write_str (mallory, "NICK ev\ril\r\n"));
   raw_send (mallory, "PRIVMSG #c :marker");
   RAW_NEXT (bob, ":mallory!mallory@127.0.0.1 PRIVMSG #c marker");
-  {
-    g_auto(GStrv) extra = raw_sync (bob);
-
-    CU_ASSERT_EQUAL (g_strv_length (extra), 0);
-    CU_ASSERT_EQUAL (bob->buf->len, 0);
-  }
+  RAW_NOTHING_MORE (bob);
+  CU_ASSERT_EQUAL (bob->buf->len, 0);
 
   /* LF ends a line: two messages from mallory, each framed as its own. */
   CU_ASSERT_TRUE (raw_write_str (mallory, "PRIVMSG #c :one\nPRIVMSG #c :two\r\n"));
